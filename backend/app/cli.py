@@ -1,0 +1,43 @@
+"""The `vaultra` command line."""
+
+import typer
+import uvicorn
+
+from app.core import migrations
+from app.core.config import get_settings
+
+cli = typer.Typer(help="Vaultra: funding readiness for Stripe businesses.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int | None = typer.Option(None, help="Port (default: $PORT or 8000)."),
+    workers: int = typer.Option(1, help="Worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve the API (under /api/v1)."""
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port or settings.port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,168 @@
+"""Domain errors and the one place that turns them into the JSON error shape."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.request_context import current_request_id
+
+logger = logging.getLogger("vaultra.errors")
+
+
+class AppError(Exception):
+    """Base for domain errors: a status code, a machine code and a human message."""
+
+    status_code = 400
+    code = "bad_request"
+    detail = "The request could not be processed."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail = detail or self.detail
+        self.code = code or self.code
+        self.status_code = status_code or self.status_code
+        self.headers = headers
+        super().__init__(self.detail)
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    detail = "Authentication is required."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    detail = "You do not have access to this resource."
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    detail = "Not found."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "service_unavailable"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    detail: str
+    code: str
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+
+
+_STATUS_DESCRIPTIONS = {
+    400: "Invalid request",
+    401: "Missing, invalid or expired credentials",
+    403: "Not a member of the business, or not allowed",
+    404: "Not found",
+    409: "Conflict",
+    429: "Too many requests",
+    503: "A dependency is unavailable",
+}
+
+
+def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries, so each operation documents its errors."""
+    return {
+        code: {"model": ErrorResponse, "description": _STATUS_DESCRIPTIONS.get(code, "Error")}
+        for code in status_codes
+    }
+
+
+def _error_body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": detail, "code": code}
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return body
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(location[-1]) if location else "request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(
+            _error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_name(tuple(error.get("loc", ()))), "message": error.get("msg", "")}
+            for error in exc.errors()
+        ]
+        body = _error_body("The request is invalid.", "validation_error", errors=errors)
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            _error_body(str(exc.detail), code),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
+        request_id = current_request_id()
+        logger.exception("unhandled error", exc_info=exc)
+        body = _error_body(
+            "Internal server error.", "internal_error", request_id=request_id or None
+        )
+        return JSONResponse(body, status_code=500)

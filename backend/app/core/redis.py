@@ -1,0 +1,7 @@
+"""The optional Redis connection (rate-limit counters, the ARQ queue)."""
+
+from redis.asyncio import Redis
+
+
+def create_redis(url: str) -> "Redis":
+    return Redis.from_url(url, decode_responses=True)

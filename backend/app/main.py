@@ -1,0 +1,117 @@
+"""The Vaultra FastAPI application."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from app.auth.router import router as auth_router
+from app.core.config import AppEnv, Settings, get_settings
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.health import router as health_router
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware
+from app.core.redis import create_redis
+from app.jobs import tasks as _registered_jobs  # noqa: F401
+from app.jobs.inprocess import InProcessQueue
+from app.jobs.queue import set_queue
+from app.jobs.registry import JobContext
+from app.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+logger = logging.getLogger("vaultra")
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for module_router in (auth_router, users_router):
+        router.include_router(module_router)
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(settings.database_url)
+        app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+        app.state.queue = InProcessQueue(
+            JobContext(db=app.state.db, settings=settings, http=app.state.http)
+        )
+        set_queue(app.state.queue)
+        logger.info("started", extra={"env": settings.app_env, "db": app.state.db.dialect})
+        try:
+            yield
+        finally:
+            await app.state.queue.close()
+            await app.state.http.aclose()
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Vaultra API",
+        version="0.1.0",
+        description="Funding readiness for businesses that sell through Stripe.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=f"{API_PREFIX}/redoc",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router())
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[settings.frontend_url.rstrip("/")],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(RequestContextMiddleware, hsts=settings.app_env == AppEnv.production)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents validation errors as 422; Vaultra answers them with 400."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses.pop("422")
+                responses.setdefault(
+                    "400",
+                    {
+                        "description": "Invalid request",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ErrorResponse"}
+                            }
+                        },
+                    },
+                )
+    schemas = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    app.openapi_schema = schema
+    return schema
+
+
+app = create_app()

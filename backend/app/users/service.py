@@ -1,0 +1,159 @@
+"""Users, businesses and memberships. Services flush; the caller's unit of work commits."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.users.exceptions import EmailTaken
+from app.users.models import Business, Membership, Role, User
+from app.users.schemas import BusinessCreate, BusinessSummary
+
+
+@dataclass(frozen=True)
+class BusinessAccess:
+    """A business the current user may act on, with the user's role in it."""
+
+    business: Business
+    role: Role
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.business.id
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(User.email == normalize_email(email)))
+    return result.scalar_one_or_none()
+
+
+async def get_user_by_google_sub(session: AsyncSession, sub: str) -> User | None:
+    result = await session.execute(select(User).where(User.google_sub == sub))
+    return result.scalar_one_or_none()
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    password_hash: str | None = None,
+    google_sub: str | None = None,
+    avatar_url: str | None = None,
+) -> User:
+    user = User(
+        email=normalize_email(email),
+        name=name,
+        password_hash=password_hash,
+        google_sub=google_sub,
+        avatar_url=avatar_url,
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise EmailTaken() from exc
+    return user
+
+
+async def update_user(session: AsyncSession, user: User, changes: dict[str, Any]) -> User:
+    if "avatar_url" in changes and changes["avatar_url"] is not None:
+        changes["avatar_url"] = str(changes["avatar_url"])
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.flush()
+    return user
+
+
+async def list_business_summaries(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[BusinessSummary]:
+    result = await session.execute(
+        select(Business.id, Business.name, Membership.role)
+        .join(Membership, Membership.business_id == Business.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Business.created_at, Business.id)
+    )
+    return [BusinessSummary(id=row.id, name=row.name, role=row.role) for row in result]
+
+
+async def create_business(session: AsyncSession, owner: User, data: BusinessCreate) -> BusinessAccess:
+    business = Business(**data.model_dump())
+    session.add(business)
+    await session.flush()
+    session.add(Membership(user_id=owner.id, business_id=business.id, role=Role.owner))
+    await session.flush()
+    return BusinessAccess(business=business, role=Role.owner)
+
+
+async def update_business(
+    session: AsyncSession, business: Business, changes: dict[str, Any]
+) -> Business:
+    for field, value in changes.items():
+        setattr(business, field, value)
+    await session.flush()
+    await session.refresh(business)
+    return business
+
+
+async def add_member(
+    session: AsyncSession, business_id: uuid.UUID, user_id: uuid.UUID, role: Role
+) -> None:
+    session.add(Membership(user_id=user_id, business_id=business_id, role=role))
+    await session.flush()
+
+
+async def get_access(
+    session: AsyncSession, user_id: uuid.UUID, business_id: uuid.UUID
+) -> BusinessAccess | None:
+    """The user's access to one business; None when not a member (or no such business)."""
+    result = await session.execute(
+        select(Business, Membership.role)
+        .join(Membership, Membership.business_id == Business.id)
+        .where(Membership.user_id == user_id, Business.id == business_id)
+    )
+    row = result.one_or_none()
+    return BusinessAccess(business=row[0], role=row[1]) if row else None
+
+
+async def get_only_access(session: AsyncSession, user_id: uuid.UUID) -> list[BusinessAccess]:
+    """Up to two of the user's businesses: enough to tell none, one, or several."""
+    result = await session.execute(
+        select(Business, Membership.role)
+        .join(Membership, Membership.business_id == Business.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Business.created_at)
+        .limit(2)
+    )
+    return [BusinessAccess(business=row[0], role=row[1]) for row in result]
+
+
+async def get_business(session: AsyncSession, business_id: uuid.UUID) -> Business | None:
+    return await session.get(Business, business_id)
+
+
+async def list_business_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Every business, for scheduled jobs that sweep all of them."""
+    result = await session.execute(select(Business.id).order_by(Business.created_at))
+    return list(result.scalars())
+
+
+async def is_member(session: AsyncSession, user_id: uuid.UUID, business_id: uuid.UUID) -> bool:
+    result = await session.execute(
+        select(Membership.id).where(
+            Membership.user_id == user_id, Membership.business_id == business_id
+        )
+    )
+    return result.first() is not None
