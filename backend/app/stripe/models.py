@@ -1,0 +1,185 @@
+"""Stripe data, normalized and minimized: ids, amounts, statuses, reasons and timestamps only.
+
+Every row is scoped to a business and keyed by (business_id, stripe_id). Amounts are integers in
+minor units with their currency; `settled_amount`/`settled_currency` carry the balance
+transaction's amount when the charge currency differs from the settlement currency. `day` is the
+UTC date of `created`, so daily rollups are portable `GROUP BY day`. `version_at` orders states:
+a webhook's event time, or the fetch time for API reads; an older state never overwrites a newer.
+"""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
+
+Money = BigInteger
+
+
+class IntegrationAccount(UUIDPrimaryKey, Timestamps, Base):
+    """A business's connected Stripe account (Connect Standard). No OAuth tokens are kept."""
+
+    __tablename__ = "integration_accounts"
+
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), unique=True
+    )
+    provider: Mapped[str] = mapped_column(String(20), default="stripe")
+    stripe_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    scope: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="connected")
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disconnected_at: Mapped[datetime | None]
+    last_synced_at: Mapped[datetime | None]
+
+
+class _StripeObject:
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    stripe_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime]
+    day: Mapped[date]
+    version_at: Mapped[datetime]
+
+
+class StripeCharge(_StripeObject, Base):
+    __tablename__ = "stripe_charges"
+    __table_args__ = (
+        Index("ix_stripe_charges_business_day", "business_id", "day"),
+        Index("ix_stripe_charges_business_customer", "business_id", "customer_id"),
+    )
+
+    amount: Mapped[int] = mapped_column(Money)
+    amount_captured: Mapped[int] = mapped_column(Money, default=0)
+    amount_refunded: Mapped[int] = mapped_column(Money, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    settled_amount: Mapped[int | None] = mapped_column(Money)
+    settled_currency: Mapped[str | None] = mapped_column(String(3))
+    fee: Mapped[int | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    captured: Mapped[bool] = mapped_column(Boolean, default=False)
+    refunded: Mapped[bool] = mapped_column(Boolean, default=False)
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    outcome_type: Mapped[str | None] = mapped_column(String(40))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    balance_transaction_id: Mapped[str | None] = mapped_column(String(64))
+    payment_method_type: Mapped[str | None] = mapped_column(String(40))
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_country: Mapped[str | None] = mapped_column(String(2))
+
+
+class StripeRefund(_StripeObject, Base):
+    __tablename__ = "stripe_refunds"
+    __table_args__ = (Index("ix_stripe_refunds_business_day", "business_id", "day"),)
+
+    charge_id: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    settled_amount: Mapped[int | None] = mapped_column(Money)
+    settled_currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    balance_transaction_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class StripeDispute(_StripeObject, Base):
+    __tablename__ = "stripe_disputes"
+    __table_args__ = (Index("ix_stripe_disputes_business_day", "business_id", "day"),)
+
+    charge_id: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    settled_amount: Mapped[int | None] = mapped_column(Money)
+    settled_currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    network_reason_code: Mapped[str | None] = mapped_column(String(20))
+    evidence_due_by: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class StripePayout(_StripeObject, Base):
+    __tablename__ = "stripe_payouts"
+    __table_args__ = (Index("ix_stripe_payouts_business_day", "business_id", "day"),)
+
+    amount: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    arrival_date: Mapped[date | None]
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str | None] = mapped_column(String(20))
+    type: Mapped[str | None] = mapped_column(String(20))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=True)
+    balance_transaction_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class StripeBalanceTransaction(_StripeObject, Base):
+    __tablename__ = "stripe_balance_transactions"
+    __table_args__ = (Index("ix_stripe_balance_transactions_business_day", "business_id", "day"),)
+
+    type: Mapped[str] = mapped_column(String(40))
+    reporting_category: Mapped[str | None] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(Money)
+    fee: Mapped[int] = mapped_column(Money, default=0)
+    net: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    # Decimal rate as text, exactly as Stripe gives it (None when no conversion happened).
+    exchange_rate: Mapped[str | None] = mapped_column(String(32))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str | None] = mapped_column(String(20))
+    available_on: Mapped[datetime | None]
+
+
+class StripeCustomer(_StripeObject, Base):
+    """Only the id and when it appeared: no name, email, address or phone."""
+
+    __tablename__ = "stripe_customers"
+
+    delinquent: Mapped[bool] = mapped_column(Boolean, default=False)
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+
+class StripeSubscription(_StripeObject, Base):
+    __tablename__ = "stripe_subscriptions"
+
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(30))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Recurring amount normalized to one month, in minor units of `currency`.
+    monthly_amount: Mapped[int | None] = mapped_column(Money)
+    canceled_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class StripeEvent(Base):
+    """A verified webhook event, stored (minimized) before it is acknowledged."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (
+        Index("ix_stripe_events_unprocessed", "processed_at", "received_at"),
+        UniqueConstraint("event_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    business_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="SET NULL"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(80))
+    livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
