@@ -141,7 +141,7 @@ async def run_after_commit(session: AsyncSession) -> None:
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT, which supports ON CONFLICT on both PostgreSQL and SQLite."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

@@ -1,6 +1,5 @@
 """Domain errors and the one place that turns them into the JSON error shape."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -8,10 +7,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from app.core.request_context import current_request_id
-
-logger = logging.getLogger("vaultra.errors")
 
 
 class AppError(Exception):
@@ -111,6 +106,11 @@ def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def internal_error_body(request_id: str) -> dict[str, Any]:
+    """The 500 body: no details (they go to the log), only the id to quote to support."""
+    return _error_body("Internal server error.", "internal_error", request_id=request_id)
+
+
 def _error_body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": detail, "code": code}
     body.update({key: value for key, value in extra.items() if value is not None})
@@ -157,12 +157,3 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
-
-    @app.exception_handler(Exception)
-    async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
-        request_id = current_request_id()
-        logger.exception("unhandled error", exc_info=exc)
-        body = _error_body(
-            "Internal server error.", "internal_error", request_id=request_id or None
-        )
-        return JSONResponse(body, status_code=500)

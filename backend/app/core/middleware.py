@@ -6,8 +6,10 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import internal_error_body
 from app.core.request_context import set_request_id
 
 logger = logging.getLogger("vaultra.access")
@@ -57,8 +59,22 @@ class RequestContextMiddleware:
                     headers.setdefault("Strict-Transport-Security", "max-age=63072000")
             await send(message)
 
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error", extra={"path": path})
+            if response_started:
+                raise
+            # Answered here, inside this middleware, so the 500 carries the request id too.
+            response = JSONResponse(internal_error_body(request_id), status_code=500)
+            await response(scope, receive, send_with_headers)
         finally:
             logger.info(
                 "request",

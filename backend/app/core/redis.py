@@ -3,5 +3,6 @@
 from redis.asyncio import Redis
 
 
-def create_redis(url: str) -> "Redis":
-    return Redis.from_url(url, decode_responses=True)
+def create_redis(url: str) -> Redis:
+    client: Redis = Redis.from_url(url, decode_responses=True)
+    return client

@@ -54,9 +54,9 @@ class InProcessQueue:
             if job_key is not None:
                 self.active_keys.discard(job_key)
 
-    async def join(self, timeout: float = 60.0) -> None:
+    async def join(self, limit_seconds: float = 60.0) -> None:
         """Wait until no job is running (tests, shutdown)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit_seconds):
             while self.tasks:
                 await asyncio.gather(*list(self.tasks), return_exceptions=True)
 

@@ -42,9 +42,7 @@ async def read_me(session: SessionDep, user: CurrentUser) -> UserWithBusinesses:
 
 
 @router.patch("/me", response_model=UserWithBusinesses)
-async def update_me(
-    session: SessionDep, user: CurrentUser, body: UserUpdate
-) -> UserWithBusinesses:
+async def update_me(session: SessionDep, user: CurrentUser, body: UserUpdate) -> UserWithBusinesses:
     await users_service.update_user(session, user, body.changes())
     return await user_with_businesses(session, user)
 

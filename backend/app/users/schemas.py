@@ -1,8 +1,6 @@
 import uuid
 from datetime import date, datetime
-from typing import Annotated, ClassVar
-
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,

@@ -89,7 +89,9 @@ async def list_business_summaries(
     return [BusinessSummary(id=row.id, name=row.name, role=row.role) for row in result]
 
 
-async def create_business(session: AsyncSession, owner: User, data: BusinessCreate) -> BusinessAccess:
+async def create_business(
+    session: AsyncSession, owner: User, data: BusinessCreate
+) -> BusinessAccess:
     business = Business(**data.model_dump())
     session.add(business)
     await session.flush()

@@ -90,7 +90,8 @@ async def test_business_validation_errors_lose_nothing(
         assert response.status_code == 400, body
         error = response.json()
         assert error["code"] == "validation_error"
-        assert error["errors"] and all("field" in e and "message" in e for e in error["errors"])
+        assert error["errors"]
+        assert all("field" in e and "message" in e for e in error["errors"])
     unchanged = (await client.get(url, headers=account.headers)).json()
     assert unchanged["name"] == "Keep Me"
     assert unchanged["currency"] == "usd"

@@ -1,0 +1,111 @@
+"""Error shape, operations endpoints, headers and the OpenAPI document."""
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture
+def app(app: FastAPI) -> FastAPI:
+    @app.get("/api/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    return app
+
+
+async def test_unhandled_error_hides_details_and_gives_request_id(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = await client.get("/api/v1/boom")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["code"] == "internal_error"
+    assert "secret internal detail" not in response.text
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert any("secret internal detail" in (r.exc_text or "") for r in caplog.records)
+
+
+async def test_unknown_route_and_method_are_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found", "code": "not_found"}
+    response = await client.delete("/api/v1/auth/me")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    generated = await client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
+    assert generated.headers["x-request-id"] not in ("", "bad id with spaces")
+
+
+async def test_security_headers_and_cors(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+    preflight = {"Access-Control-Request-Method": "GET", "Origin": "http://frontend.test"}
+    allowed = await client.options("/api/v1/users/me", headers=preflight)
+    assert allowed.headers["access-control-allow-origin"] == "http://frontend.test"
+    refused = await client.options(
+        "/api/v1/users/me", headers={**preflight, "Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok"}
+
+
+@pytest.fixture
+def redis_app_settings(settings: Any) -> Any:
+    return settings
+
+
+async def test_readiness_checks_redis_when_configured(app: FastAPI) -> None:
+    from app.core.redis import create_redis
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        app.state.redis = create_redis(REDIS_URL)
+        try:
+            ready = await client.get("/health/ready")
+            assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+        finally:
+            await app.state.redis.aclose()
+        app.state.redis = create_redis("redis://127.0.0.1:1/0")
+        try:
+            down = await client.get("/health/ready")
+            assert down.status_code == 503
+            assert down.json()["checks"]["redis"].startswith("error")
+        finally:
+            await app.state.redis.aclose()
+            app.state.redis = None
+
+
+async def test_openapi_documents_errors_as_400_not_422(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/api/v1/openapi.json")).json()
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert operations
+    for operation in operations:
+        assert "422" not in operation["responses"]
+    signup = schema["paths"]["/api/v1/auth/signup"]["post"]["responses"]
+    assert {"400", "409"} <= set(signup)
+    assert "ErrorResponse" in schema["components"]["schemas"]
+    scoped = schema["paths"]["/api/v1/users/businesses/{business_id}"]["patch"]["responses"]
+    assert {"400", "401", "403"} <= set(scoped)
+    assert (await client.get("/api/v1/docs")).status_code == 200
