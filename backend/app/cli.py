@@ -3,12 +3,21 @@
 import typer
 import uvicorn
 
+from app.agent.cli import kb_cli, mcp
 from app.core import migrations
 from app.core.config import get_settings
+from app.jobs.cli import jobs_cli, worker
+from app.stripe.cli import sandbox_cli, stripe_cli
 
 cli = typer.Typer(help="Vaultra: funding readiness for Stripe businesses.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(jobs_cli, name="jobs")
+cli.add_typer(stripe_cli, name="stripe")
+cli.add_typer(sandbox_cli, name="sandbox")
+cli.command()(worker)
+cli.add_typer(kb_cli, name="kb")
+cli.command()(mcp)
 
 
 @cli.command()

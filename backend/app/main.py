@@ -1,5 +1,7 @@
 """The Vaultra FastAPI application."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +11,11 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from starlette.routing import Route
 
+from app.agent.mcp_server import build_mcp_server, run_session_manager, streamable_http_app
+from app.agent.router import router as agent_router
+from app.agent.runtime import AgentRuntime
 from app.auth.router import router as auth_router
 from app.core.config import AppEnv, Settings, get_settings
 from app.core.db import Database
@@ -19,9 +25,16 @@ from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.redis import create_redis
 from app.jobs import tasks as _registered_jobs  # noqa: F401
+from app.jobs.arq_queue import ArqQueue
 from app.jobs.inprocess import InProcessQueue
 from app.jobs.queue import set_queue
 from app.jobs.registry import JobContext
+from app.jobs.schedule import Scheduler
+from app.metrics.router import router as metrics_router
+from app.recommendations.router import router as recommendations_router
+from app.stripe.config import mount_sandbox, stripe_config
+from app.stripe.router import router as stripe_router
+from app.stripe.router import webhook_router as stripe_webhook_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -30,7 +43,15 @@ logger = logging.getLogger("vaultra")
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module_router in (auth_router, users_router):
+    for module_router in (
+        auth_router,
+        users_router,
+        metrics_router,
+        recommendations_router,
+        agent_router,
+        stripe_router,
+        stripe_webhook_router,
+    ):
         router.include_router(module_router)
     return router
 
@@ -38,20 +59,43 @@ def api_router() -> APIRouter:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    mcp_server = build_mcp_server(lambda: app.state.agent, settings)
+    mcp_app = streamable_http_app(mcp_server, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings.database_url)
         app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
-        app.state.queue = InProcessQueue(
-            JobContext(db=app.state.db, settings=settings, http=app.state.http)
-        )
+        scheduler: Scheduler | None = None
+        if settings.redis_url:
+            # `vaultra worker` runs the jobs and the schedule; the API only enqueues.
+            app.state.queue = ArqQueue.from_url(settings.redis_url, settings.jobs_queue_name)
+        else:
+            app.state.queue = InProcessQueue(
+                JobContext(db=app.state.db, settings=settings, http=app.state.http)
+            )
+            if settings.jobs_scheduler_enabled:
+                scheduler = Scheduler(app.state.queue)
+                scheduler.start()
         set_queue(app.state.queue)
+        app.state.agent = AgentRuntime(settings, app.state.db)
+        knowledge: asyncio.Task[None] | None = None
+        if settings.app_env == AppEnv.development and settings.kb_auto_ingest:
+            # In the background: startup does not wait for chunking (or embedding).
+            knowledge = asyncio.create_task(app.state.agent.ingest_if_empty())
         logger.info("started", extra={"env": settings.app_env, "db": app.state.db.dialect})
         try:
-            yield
+            async with run_session_manager(mcp_server):
+                yield
         finally:
+            if knowledge is not None:
+                knowledge.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await knowledge
+            await app.state.agent.close()
+            if scheduler is not None:
+                await scheduler.stop()
             await app.state.queue.close()
             await app.state.http.aclose()
             if app.state.redis is not None:
@@ -66,11 +110,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=f"{API_PREFIX}/redoc",
+        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router())
+    # MCP over streamable HTTP; its bearer check accepts a JWT or a personal access token.
+    app.router.routes.append(Route("/mcp", endpoint=mcp_app, include_in_schema=False))
+    app.state.stripe_config = stripe_config(settings)
+    if app.state.stripe_config.sandbox is not None:
+        # Development without a Stripe key: Stripe is the sandbox at /stripe-sandbox.
+        mount_sandbox(app, app.state.stripe_config.sandbox)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.frontend_url.rstrip("/")],

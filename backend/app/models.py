@@ -1,8 +1,23 @@
 """Every module's tables, imported for Alembic and for test set-up."""
 
+from app.agent import models as agent_models
 from app.auth import models as auth_models
 from app.core.db import Base
+from app.jobs import models as jobs_models
+from app.metrics import models as metrics_models
+from app.notifications import models as notifications_models
+from app.recommendations import models as recommendations_models
 from app.stripe import models as stripe_models
 from app.users import models as users_models
 
-__all__ = ["Base", "auth_models", "stripe_models", "users_models"]
+__all__ = [
+    "Base",
+    "agent_models",
+    "auth_models",
+    "jobs_models",
+    "metrics_models",
+    "notifications_models",
+    "recommendations_models",
+    "stripe_models",
+    "users_models",
+]

@@ -1,4 +1,12 @@
-from app.core.errors import AppError, BadRequest, ServiceUnavailable, TooManyRequests, Unauthorized
+from app.core.errors import (
+    AppError,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 
 
 class InvalidCredentials(Unauthorized):
@@ -35,3 +43,14 @@ class OAuthError(AppError):
 class InvalidState(OAuthError):
     code = "invalid_state"
     detail = "The sign-in request is invalid, expired or was already used."
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    detail = "No such personal access token."
+
+
+class SignInRequired(Forbidden):
+    # A leaked token must not be able to mint successors that outlive its revocation.
+    code = "sign_in_required"
+    detail = "Managing personal access tokens requires a signed-in session, not a token."

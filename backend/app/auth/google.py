@@ -69,9 +69,7 @@ async def complete_login(
     """Exchange the code, verify the ID token, then find, link or create the user."""
     if not settings.google_enabled:
         raise GoogleNotConfigured()
-    stored = await auth_service.consume_state(
-        session, settings, token=state, purpose=STATE_PURPOSE
-    )
+    stored = await auth_service.consume_state(session, settings, token=state, purpose=STATE_PURPOSE)
     id_token = await _exchange_code(settings, http, code, stored.code_verifier or "")
     claims = await _verify_id_token(settings, http, id_token, expected_nonce=stored.nonce or "")
     return await _find_or_create_user(session, claims)
@@ -104,7 +102,9 @@ async def _exchange_code(
     return id_token
 
 
-async def _signing_keys(settings: Settings, http: httpx.AsyncClient, *, refresh: bool) -> jwt.PyJWKSet:
+async def _signing_keys(
+    settings: Settings, http: httpx.AsyncClient, *, refresh: bool
+) -> jwt.PyJWKSet:
     cache = _jwks_cache
     fresh = time.monotonic() - cache.fetched_at < JWKS_TTL_SECONDS
     if cache.keys is not None and cache.url == settings.google_jwks_url and fresh and not refresh:

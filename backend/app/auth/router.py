@@ -1,13 +1,22 @@
+import uuid
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import RedirectResponse
 
 from app.auth import google
 from app.auth import service as auth_service
-from app.auth.dependencies import ClientIP, CurrentUser, LoginThrottleDep
+from app.auth.dependencies import ClientIP, CurrentUser, LoginThrottleDep, SignedInUser
 from app.auth.exceptions import OAuthError
-from app.auth.schemas import AuthResponse, LoginRequest, SignupRequest
+from app.auth.schemas import (
+    AuthResponse,
+    LoginRequest,
+    SignupRequest,
+    TokenCreate,
+    TokenCreated,
+    TokenList,
+    TokenRead,
+)
 from app.core.deps import HttpClientDep, SessionDep, SettingsDep
 from app.core.errors import error_responses
 from app.users.models import User
@@ -97,3 +106,35 @@ async def google_callback(
         return RedirectResponse(f"{target}#{fragment}", status_code=status.HTTP_302_FOUND)
     token, _ = auth_service.issue_token(settings, user)
     return RedirectResponse(f"{target}#{urlencode({'token': token})}", status_code=302)
+
+
+@router.post(
+    "/tokens",
+    response_model=TokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 401, 403),
+)
+async def create_token(session: SessionDep, user: SignedInUser, body: TokenCreate) -> TokenCreated:
+    """A personal access token for MCP clients and scripts; the secret is shown only once."""
+    token, secret = await auth_service.create_personal_access_token(
+        session, user, name=body.name, expires_in_days=body.expires_in_days
+    )
+    return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.get("/tokens", response_model=TokenList, responses=error_responses(401, 403))
+async def list_tokens(session: SessionDep, user: SignedInUser) -> TokenList:
+    tokens = await auth_service.list_personal_access_tokens(session, user.id)
+    return TokenList(tokens=[TokenRead.model_validate(token) for token in tokens])
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 403, 404),
+)
+async def revoke_token(session: SessionDep, user: SignedInUser, token_id: uuid.UUID) -> Response:
+    """Revoke a token; it stops working at once."""
+    await auth_service.revoke_personal_access_token(session, user.id, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,8 @@
+import uuid
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.users.schemas import Name, UserWithBusinesses
 
@@ -27,3 +29,31 @@ class AuthResponse(BaseModel):
     token: str
     token_type: str = "bearer"
     expires_at: str
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Omit for a token that does not expire."
+    )
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    token_prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="The secret; shown only in this response.")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenRead]

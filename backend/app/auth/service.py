@@ -6,10 +6,17 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.exceptions import CommonPassword, InvalidCredentials, InvalidState, InvalidToken
-from app.auth.models import OAuthState
+from app.auth.exceptions import (
+    CommonPassword,
+    InvalidCredentials,
+    InvalidState,
+    InvalidToken,
+    TokenNotFound,
+)
+from app.auth.models import OAuthState, PersonalAccessToken
 from app.auth.throttle import LoginThrottle
 from app.core import security
 from app.core.config import Settings
@@ -17,6 +24,9 @@ from app.users import service as users_service
 from app.users.models import User
 
 STATE_TTL_SECONDS = 10 * 60
+PAT_PREFIX = "vtr_pat_"
+# `last_used_at` is refreshed at most this often, so token use is not a write per request.
+PAT_TOUCH_SECONDS = 60
 
 
 @lru_cache
@@ -40,9 +50,7 @@ def issue_token(settings: Settings, user: User) -> tuple[str, datetime]:
     )
 
 
-async def signup(
-    session: AsyncSession, *, email: str, password: str, name: str
-) -> User:
+async def signup(session: AsyncSession, *, email: str, password: str, name: str) -> User:
     check_password_strength(password, email)
     return await users_service.create_user(
         session, email=email, name=name, password_hash=security.hash_password(password)
@@ -72,6 +80,9 @@ async def login(
 
 
 async def authenticate(session: AsyncSession, settings: Settings, token: str) -> User:
+    """The user behind a bearer token: a JWT from login, or a personal access token."""
+    if is_personal_access_token(token):
+        return await authenticate_personal_access_token(session, token)
     try:
         payload = security.decode_access_token(token, secret=settings.resolved_jwt_secret())
     except security.InvalidToken as exc:
@@ -112,7 +123,10 @@ async def issue_state(
     if business_id:
         claims["business_id"] = str(business_id)
     return security.sign_payload(
-        claims, secret=settings.resolved_jwt_secret(), audience=purpose, ttl_seconds=STATE_TTL_SECONDS
+        claims,
+        secret=settings.resolved_jwt_secret(),
+        audience=purpose,
+        ttl_seconds=STATE_TTL_SECONDS,
     )
 
 
@@ -140,3 +154,72 @@ async def consume_state(
     state.used_at = now
     await session.flush()
     return state
+
+
+def is_personal_access_token(token: str) -> bool:
+    return token.startswith(PAT_PREFIX)
+
+
+async def create_personal_access_token(
+    session: AsyncSession, user: User, *, name: str, expires_in_days: int | None = None
+) -> tuple[PersonalAccessToken, str]:
+    """A new token and its secret; the secret is not stored and cannot be shown again."""
+    secret = PAT_PREFIX + security.random_token(32)
+    expires_at = (
+        datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days is not None else None
+    )
+    token = PersonalAccessToken(
+        user_id=user.id,
+        name=name,
+        token_prefix=secret[: len(PAT_PREFIX) + 6],
+        token_hash=security.sha256_hex(secret),
+        expires_at=expires_at,
+    )
+    session.add(token)
+    await session.flush()
+    return token, secret
+
+
+async def list_personal_access_tokens(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[PersonalAccessToken]:
+    result = await session.execute(
+        select(PersonalAccessToken)
+        .where(PersonalAccessToken.user_id == user_id, PersonalAccessToken.revoked_at.is_(None))
+        .order_by(PersonalAccessToken.created_at, PersonalAccessToken.id)
+    )
+    return list(result.scalars())
+
+
+async def revoke_personal_access_token(
+    session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UUID
+) -> None:
+    token = await session.get(PersonalAccessToken, token_id)
+    # Another user's token answers like a missing one.
+    if token is None or token.user_id != user_id or token.revoked_at is not None:
+        raise TokenNotFound()
+    token.revoked_at = datetime.now(UTC)
+    await session.flush()
+
+
+async def authenticate_personal_access_token(session: AsyncSession, secret: str) -> User:
+    result = await session.execute(
+        select(PersonalAccessToken).where(
+            PersonalAccessToken.token_hash == security.sha256_hex(secret)
+        )
+    )
+    token = result.scalar_one_or_none()
+    now = datetime.now(UTC)
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= now)
+    ):
+        raise InvalidToken()
+    user = await users_service.get_user(session, token.user_id)
+    if user is None:
+        raise InvalidToken()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > PAT_TOUCH_SECONDS:
+        token.last_used_at = now
+        await session.flush()
+    return user

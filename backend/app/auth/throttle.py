@@ -79,5 +79,5 @@ class LoginThrottle:
         if len(times) < self.limit:
             return 0
         # The window frees up when the failure that completed the limit ages out.
-        blocking = sorted(times)[len(times) - self.limit]
+        blocking = float(sorted(times)[len(times) - self.limit])
         return max(1, math.ceil(blocking + self.window - now))

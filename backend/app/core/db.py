@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
@@ -139,6 +139,68 @@ async def run_after_commit(session: AsyncSession) -> None:
             logger.exception("after-commit hook failed")
 
 
+async def checkpoint(session: AsyncSession) -> None:
+    """Commit the request's work so far, before a slow external call.
+
+    The only sanctioned commit outside the unit-of-work boundary: it releases the connection
+    (and SQLite's write lock) instead of holding them while waiting on, say, a language model.
+    """
+    await session.commit()
+    await run_after_commit(session)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def bytewise(
+    session: AsyncSession, expression: ColumnElement[Any] | QueryableAttribute[Any]
+) -> ColumnElement[Any]:
+    """`expression` (text) compared byte by byte, for GROUP BY / DISTINCT on ids.
+
+    PostgreSQL: `COLLATE "C"`. Equality is unchanged (deterministic collations compare equal
+    only identical bytes), but sorting no longer goes through strcoll(): a per-day
+    `count(DISTINCT customer_id)` over a million charges is ~40% cheaper. SQLite's default
+    BINARY collation already compares bytes.
+    """
+    if dialect_of(session) == "postgresql":
+        return expression.collate("C")
+    return expression.expression
+
+
+@asynccontextmanager
+async def large_aggregation(session: AsyncSession, *, work_mem: str = "64MB") -> AsyncIterator[int]:
+    """Tune the transaction for a few big aggregations; yields how many processes one
+    statement may run on (PostgreSQL's parallel workers plus the leader; 1 on SQLite).
+
+    PostgreSQL only:
+    - `work_mem`: a per-customer hash aggregate over a year of charges (~160k groups) needs
+      ~35 MB; with the 4 MB default it spills or the planner falls back to a sort (~1.5x slower).
+    - `jit = off`: the aggregations are just above `jit_above_cost`; compiling them costs
+      10 ms, and ~400 ms over the workers of a parallel plan, for nothing.
+
+    Both are transaction-local (`set_config(..., true)`) and restored when the block ends; if
+    it raises, they last until the transaction ends.
+    """
+    if dialect_of(session) != "postgresql":
+        yield 1
+        return
+    work_mem_before, jit_before, workers = (
+        await session.execute(
+            text(
+                "SELECT current_setting('work_mem'), current_setting('jit'),"
+                " current_setting('max_parallel_workers_per_gather')::int"
+            )
+        )
+    ).one()
+    configure = text(
+        "SELECT set_config('work_mem', :work_mem, true), set_config('jit', :jit, true)"
+    )
+    await session.execute(configure, {"work_mem": work_mem, "jit": "off"})
+    yield 1 + workers
+    await session.execute(configure, {"work_mem": work_mem_before, "jit": jit_before})
+
+
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT, which supports ON CONFLICT on both PostgreSQL and SQLite."""
     if session.get_bind().dialect.name == "postgresql":
@@ -158,10 +220,14 @@ async def upsert(
     """Insert rows, updating on conflict; with `only_if_newer`, an older state never wins."""
     if not rows:
         return
-    statement = insert_for(session, table).values(list(rows))
+    # Rows go as executemany parameters: the statement compiles once and is cached, which is
+    # many times cheaper than rendering a VALUES clause of bound parameters per call.
+    statement = insert_for(session, table)
     if update_columns is None:
         # DO NOTHING on conflict: the first write wins.
-        await session.execute(statement.on_conflict_do_nothing(index_elements=conflict_columns))
+        await session.execute(
+            statement.on_conflict_do_nothing(index_elements=conflict_columns), list(rows)
+        )
         return
     where: ColumnElement[bool] | None = None
     if only_if_newer is not None:
@@ -171,4 +237,4 @@ async def upsert(
         set_={name: statement.excluded[name] for name in update_columns},
         where=where,
     )
-    await session.execute(statement)
+    await session.execute(statement, list(rows))

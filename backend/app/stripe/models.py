@@ -35,6 +35,18 @@ class IntegrationAccount(UUIDPrimaryKey, Timestamps, Base):
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     disconnected_at: Mapped[datetime | None]
     last_synced_at: Mapped[datetime | None]
+    # Everything created before this instant is stored (the incremental sync starts here).
+    synced_through: Mapped[datetime | None]
+    # The current (or last) sync run: idle | queued | running | succeeded | failed.
+    sync_state: Mapped[str] = mapped_column(String(20), default="idle")
+    sync_full: Mapped[bool] = mapped_column(Boolean, default=False)
+    sync_started_at: Mapped[datetime | None]
+    sync_finished_at: Mapped[datetime | None]
+    sync_objects: Mapped[int] = mapped_column(default=0)
+    sync_error: Mapped[str | None] = mapped_column(String(500))
+    # Only the run holding the lease writes; a crashed run's lease lapses and another resumes.
+    sync_run_id: Mapped[str | None] = mapped_column(String(36))
+    sync_lease_until: Mapped[datetime | None]
 
 
 class _StripeObject:
@@ -158,6 +170,29 @@ class StripeSubscription(_StripeObject, Base):
     monthly_amount: Mapped[int | None] = mapped_column(Money)
     canceled_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+
+
+class StripeSyncCursor(Base):
+    """One slice of a sync pass: objects created in [created_gte, created_lt) of a resource.
+
+    Stripe lists newest first; `starting_after` is the last object stored, saved in the same
+    transaction as its page, so a crashed pass resumes exactly where it stopped.
+    """
+
+    __tablename__ = "stripe_sync_cursors"
+
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource: Mapped[str] = mapped_column(String(40), primary_key=True)
+    segment: Mapped[int] = mapped_column(primary_key=True)
+    # None: from the beginning of the account's history.
+    created_gte: Mapped[datetime | None]
+    created_lt: Mapped[datetime]
+    starting_after: Mapped[str | None] = mapped_column(String(64))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    objects_synced: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class StripeEvent(Base):

@@ -1,0 +1,1 @@
+"""Vendored tokenizer data (package so that setuptools ships the files)."""

@@ -1,0 +1,84 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.agent.citations import Citation
+from app.agent.models import MessageRole
+from app.agent.tools import ToolRun
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    business_id: uuid.UUID | None = Field(
+        default=None, description="Optional when you belong to exactly one business."
+    )
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    conversation_id: uuid.UUID | None = Field(
+        default=None, description="Continue this conversation; omit to start a new one."
+    )
+
+
+class ToolCallRead(BaseModel):
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    ok: bool
+    error: str | None = None
+
+    @classmethod
+    def from_run(cls, run: ToolRun) -> "ToolCallRead":
+        return cls(
+            id=run.call_id,
+            name=run.name,
+            arguments=run.arguments,
+            ok=run.error is None,
+            error=run.error,
+        )
+
+
+class ChatResponse(BaseModel):
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID = Field(description="The assistant message.")
+    response: str
+    tool_calls: list[ToolCallRead]
+    citations: list[Citation] = Field(
+        description="Knowledge the answer cites; each was retrieved during this turn."
+    )
+    dropped_citations: list[str] = Field(
+        description="Sources the model cited that were not retrieved; removed from the answer."
+    )
+    mode: str = Field(description='"llm:<model>", or "offline" when no model is configured.')
+
+
+class MessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    role: MessageRole
+    content: str
+    citations: list[Citation]
+    created_at: datetime
+
+
+class ConversationRead(BaseModel):
+    id: uuid.UUID
+    business_id: uuid.UUID
+    title: str
+    messages: list[MessageRead]
+
+
+class ConversationSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    business_id: uuid.UUID
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationSummary]

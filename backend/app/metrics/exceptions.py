@@ -1,0 +1,26 @@
+from app.core.errors import BadRequest, NotFound
+
+
+class MetricsNotComputed(NotFound):
+    code = "metrics_not_computed"
+    detail = "Metrics are computed once your Stripe data has synced; check back shortly."
+
+
+class ReadinessNotComputed(NotFound):
+    code = "readiness_not_computed"
+    detail = (
+        "Your readiness score is computed once your Stripe data has synced; check back shortly."
+    )
+
+
+class InvalidDateRange(BadRequest):
+    code = "invalid_date_range"
+    detail = "start_date must be on or before end_date."
+
+
+class DateRangeTooLarge(BadRequest):
+    code = "date_range_too_large"
+
+
+class InvalidOverrides(BadRequest):
+    code = "invalid_overrides"

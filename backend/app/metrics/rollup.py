@@ -1,0 +1,440 @@
+"""Daily rollups computed from the normalized Stripe tables, incrementally.
+
+This is the one place outside the Stripe module that reads its tables: metrics are computed
+from the raw Stripe data by design (the metrics module depends on stripe), and keeping the
+SQL here leaves the Stripe module's own files untouched.
+
+Currency rule: every figure is in the business currency. A charge, refund or dispute in that
+currency counts at its own amount; one in another currency counts at its settled amount
+(from its balance transaction) when it settled in the business currency; anything else is
+left out of the money figures and counted in `unconverted_charge_count` instead. Payout
+amounts count only in the business currency (their counts always count).
+
+Incremental: a run recomputes only the days touched by rows whose `version_at` is newer
+than the table's watermark from the previous run, plus the days of rows written by webhook
+events processed since then (a late-delivered event carries its older event time as
+`version_at`, so the watermark alone would miss it).
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Executable, and_, case, distinct, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from app.core.db import bytewise, large_aggregation, utcnow
+from app.metrics.models import DailyRollup, RollupState
+from app.stripe.models import (
+    IntegrationAccount,
+    StripeCharge,
+    StripeDispute,
+    StripeEvent,
+    StripePayout,
+    StripeRefund,
+)
+
+# Rows written this recently may still be joined by rows of transactions that started earlier
+# with older versions, so the watermark never passes `now - WATERMARK_MARGIN`.
+WATERMARK_MARGIN = timedelta(minutes=10)
+DAY_BATCH = 500
+RANGES_PER_PROCESS = 2
+_TICK = timedelta(microseconds=1)
+# Inquiries (Stripe's "warning_*" disputes) move no money and are not chargebacks.
+INQUIRY_STATUSES = ("warning_needs_response", "warning_under_review", "warning_closed")
+VOID_REFUND_STATUSES = ("failed", "canceled")
+
+_TABLES: dict[str, Any] = {
+    "charges": StripeCharge,
+    "refunds": StripeRefund,
+    "disputes": StripeDispute,
+    "payouts": StripePayout,
+}
+# Columns compared to tell whether a recomputed day actually changed.
+ROLLUP_FIGURES = (
+    "currency",
+    "gross_volume",
+    "net_volume",
+    "charge_count",
+    "failed_charge_count",
+    "unconverted_charge_count",
+    "unique_customers",
+    "refund_amount",
+    "refund_count",
+    "dispute_count",
+    "dispute_amount",
+    "dispute_loss_amount",
+    "disputes_by_reason",
+    "payouts_paid_count",
+    "payouts_paid_amount",
+    "payouts_failed_count",
+    "payouts_failed_amount",
+    "payout_arrival_days",
+    "payout_arrival_count",
+)
+# The figures per-customer metrics depend on: when none changed, they can be reused.
+CUSTOMER_FIGURES = ("gross_volume", "charge_count", "unique_customers")
+
+
+@dataclass(frozen=True)
+class RollupRun:
+    full: bool
+    recomputed_days: frozenset[date]
+    # Recomputed days whose figures differ from what was stored, and in which figures.
+    changed_days: frozenset[date]
+    customer_changed_days: frozenset[date]
+
+
+def _converted(model: Any, currency: str) -> ColumnElement[Any]:
+    """The row's amount in the business currency, or NULL when it has none (see module doc)."""
+    return case(
+        (model.currency == currency, model.amount),
+        (model.settled_currency == currency, model.settled_amount),
+        else_=None,
+    )
+
+
+def _empty_day(business_id: uuid.UUID, day: date, currency: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(ROLLUP_FIGURES, 0)
+    row.update(business_id=business_id, day=day, currency=currency, disputes_by_reason={})
+    return row
+
+
+def _day_filter(model: Any, days: Sequence[date] | None) -> list[ColumnElement[bool]]:
+    return [] if days is None else [model.day.in_(days)]
+
+
+async def _day_ranges(
+    session: AsyncSession, business_id: uuid.UUID, processes: int
+) -> list[tuple[date, date]]:
+    """[start, end) day ranges covering every charge, to aggregate as UNION ALL branches.
+
+    The per-day count(DISTINCT) keeps PostgreSQL from splitting one aggregate across workers,
+    but it runs the branches of a UNION ALL in parallel (Parallel Append). Two ranges per
+    process even out ranges of unequal volume. One process (SQLite): a single range.
+    """
+    if processes < 2:
+        return []
+    c = StripeCharge
+    bounds = select(func.min(c.day), func.max(c.day)).where(c.business_id == business_id)
+    first, last = (await session.execute(bounds)).one()
+    if first is None:
+        return []
+    count = processes * RANGES_PER_PROCESS
+    span = (last - first).days + 1
+    starts = sorted({first + timedelta(days=span * i // count) for i in range(count)})
+    return list(zip(starts, [*starts[1:], last + timedelta(days=1)], strict=True))
+
+
+async def _aggregate(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    currency: str,
+    days: Sequence[date] | None,
+) -> dict[date, dict[str, Any]]:
+    """Rollup rows for `days` (None: every day), only for days with any activity."""
+    rows: dict[date, dict[str, Any]] = {}
+
+    def day_row(day: date) -> dict[str, Any]:
+        if day not in rows:
+            rows[day] = _empty_day(business_id, day, currency)
+        return rows[day]
+
+    c = StripeCharge
+    succeeded = c.status == "succeeded"
+    amount = _converted(c, currency)
+    charges = (
+        select(
+            c.day,
+            func.coalesce(func.sum(case((succeeded, amount), else_=0)), 0),
+            func.sum(case((succeeded, 1), else_=0)),
+            func.sum(case((c.status == "failed", 1), else_=0)),
+            func.sum(case((and_(succeeded, amount.is_(None)), 1), else_=0)),
+            # Byte-wise: the per-day sort behind DISTINCT is its most expensive part.
+            func.count(distinct(case((succeeded, bytewise(session, c.customer_id))))),
+        )
+        .where(c.business_id == business_id, *_day_filter(c, days))
+        .group_by(c.day)
+    )
+    if days is None:
+        async with large_aggregation(session) as processes:
+            ranges = await _day_ranges(session, business_id, processes)
+            statement: Executable = charges
+            if len(ranges) > 1:
+                statement = union_all(
+                    *(charges.where(c.day >= start, c.day < end) for start, end in ranges)
+                )
+            charge_rows = (await session.execute(statement)).all()
+    else:
+        charge_rows = (await session.execute(charges)).all()
+    for day, gross, count, failed, unconverted, customers in charge_rows:
+        row = day_row(day)
+        row.update(
+            gross_volume=int(gross),
+            charge_count=int(count),
+            failed_charge_count=int(failed),
+            unconverted_charge_count=int(unconverted),
+            unique_customers=int(customers),
+        )
+
+    r = StripeRefund
+    refunds = (
+        select(r.day, func.coalesce(func.sum(_converted(r, currency)), 0), func.count())
+        .where(
+            r.business_id == business_id,
+            r.status.not_in(VOID_REFUND_STATUSES),
+            *_day_filter(r, days),
+        )
+        .group_by(r.day)
+    )
+    for day, refunded, count in await session.execute(refunds):
+        day_row(day).update(refund_amount=int(refunded), refund_count=int(count))
+
+    d = StripeDispute
+    disputed = _converted(d, currency)
+    disputes = (
+        select(
+            d.day,
+            d.reason,
+            func.count(),
+            func.coalesce(func.sum(disputed), 0),
+            func.coalesce(func.sum(case((d.status != "won", disputed), else_=0)), 0),
+        )
+        .where(
+            d.business_id == business_id,
+            d.status.not_in(INQUIRY_STATUSES),
+            *_day_filter(d, days),
+        )
+        .group_by(d.day, d.reason)
+    )
+    for day, reason, count, total, lost in await session.execute(disputes):
+        row = day_row(day)
+        row["dispute_count"] += int(count)
+        row["dispute_amount"] += int(total)
+        row["dispute_loss_amount"] += int(lost)
+        key = reason or "unknown"
+        row["disputes_by_reason"][key] = row["disputes_by_reason"].get(key, 0) + int(count)
+
+    p = StripePayout
+    # Payouts are a handful a day: aggregating them here keeps the date arithmetic portable.
+    payouts = select(p.day, p.status, p.amount, p.currency, p.arrival_date).where(
+        p.business_id == business_id,
+        p.status.in_(("paid", "failed")),
+        *_day_filter(p, days),
+    )
+    for day, status, payout_amount, payout_currency, arrival in await session.execute(payouts):
+        row = day_row(day)
+        money = int(payout_amount) if payout_currency == currency else 0
+        if status == "paid":
+            row["payouts_paid_count"] += 1
+            row["payouts_paid_amount"] += money
+            if arrival is not None:
+                row["payout_arrival_days"] += max(0, (arrival - day).days)
+                row["payout_arrival_count"] += 1
+        else:
+            row["payouts_failed_count"] += 1
+            row["payouts_failed_amount"] += money
+
+    for row in rows.values():
+        row["net_volume"] = row["gross_volume"] - row["refund_amount"] - row["dispute_loss_amount"]
+    return rows
+
+
+async def _max_versions(
+    session: AsyncSession, business_id: uuid.UUID
+) -> dict[str, datetime | None]:
+    result: dict[str, datetime | None] = {}
+    for name, model in _TABLES.items():
+        statement = select(func.max(model.version_at)).where(model.business_id == business_id)
+        result[name] = (await session.execute(statement)).scalar_one()
+    return result
+
+
+async def _late_event_floor(
+    session: AsyncSession, business_id: uuid.UUID, since: datetime
+) -> datetime | None:
+    """The oldest event time among this business's webhook events processed after `since`."""
+    statement = select(func.min(StripeEvent.created)).where(
+        StripeEvent.processed_at > since, StripeEvent.business_id == business_id
+    )
+    floor: datetime | None = (await session.execute(statement)).scalar_one()
+    return floor
+
+
+async def _touched_days(
+    session: AsyncSession, business_id: uuid.UUID, state: RollupState
+) -> set[date]:
+    floor = await _late_event_floor(session, business_id, state.last_run_at - WATERMARK_MARGIN)
+    days: set[date] = set()
+    for name, model in _TABLES.items():
+        seen: datetime | None = getattr(state, f"{name}_seen_at")
+        # The event's own row has version_at == floor: start just before it.
+        since = seen if floor is None or seen is None else min(seen, floor - _TICK)
+        # No DISTINCT: with it, SQLite scans by the (business_id, day) index instead.
+        statement = select(model.day).where(model.business_id == business_id)
+        if since is not None:
+            statement = statement.where(model.version_at > since)
+        days.update((await session.execute(statement)).scalars())
+    return days
+
+
+async def _stored(
+    session: AsyncSession, business_id: uuid.UUID, days: Sequence[date] | None
+) -> dict[date, DailyRollup]:
+    statement = select(DailyRollup).where(
+        DailyRollup.business_id == business_id, *_day_filter(DailyRollup, days)
+    )
+    return {row.day: row for row in (await session.execute(statement)).scalars()}
+
+
+def _differs(old: DailyRollup | None, new: dict[str, Any] | None, figures: Iterable[str]) -> bool:
+    if old is None or new is None:
+        return old is not None or new is not None
+    return any(getattr(old, name) != new[name] for name in figures)
+
+
+async def update_rollups(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    currency: str,
+    *,
+    now: datetime | None = None,
+    full: bool = False,
+) -> RollupRun:
+    """Bring the business's daily rollups up to date; flushes, never commits."""
+    now = now or utcnow()
+    currency = currency.lower()
+    # Locked, so a concurrent run for the same business waits and then finds nothing to do.
+    state = await session.get(RollupState, business_id, with_for_update=True)
+    # A new currency changes every amount: start over.
+    full = full or state is None or state.currency != currency
+    versions = await _max_versions(session, business_id)
+
+    days: list[date] | None
+    if full or state is None:
+        days = None
+    else:
+        days = sorted(await _touched_days(session, business_id, state))
+
+    computed: dict[date, dict[str, Any]] = {}
+    stored: dict[date, DailyRollup] = {}
+    batches: list[list[date] | None] = (
+        [None]
+        if days is None
+        else [days[i : i + DAY_BATCH] for i in range(0, len(days), DAY_BATCH)]
+    )
+    for batch in batches:
+        computed.update(await _aggregate(session, business_id, currency, batch))
+        stored.update(await _stored(session, business_id, batch))
+
+    recomputed = set(computed) | set(stored) if days is None else set(days)
+    changed = {
+        day for day in recomputed if _differs(stored.get(day), computed.get(day), ROLLUP_FIGURES)
+    }
+    customer_changed = {
+        day for day in changed if _differs(stored.get(day), computed.get(day), CUSTOMER_FIGURES)
+    }
+
+    for day in changed:
+        old, new = stored.get(day), computed.get(day)
+        if new is None:
+            await session.delete(old)
+        elif old is None:
+            session.add(DailyRollup(**new, computed_at=now))
+        else:
+            for name in ROLLUP_FIGURES:
+                setattr(old, name, new[name])
+            old.computed_at = now
+
+    ceiling = now - WATERMARK_MARGIN
+    watermarks = {
+        f"{name}_seen_at": None if seen is None else min(seen, ceiling)
+        for name, seen in versions.items()
+    }
+    if state is None:
+        state = RollupState(business_id=business_id, customer_cache={})
+        session.add(state)
+    if full:
+        state.last_full_run_at = now
+        state.customer_cache = {}
+    for name, value in watermarks.items():
+        setattr(state, name, value)
+    state.currency = currency
+    state.last_run_at = now
+    await session.flush()
+    return RollupRun(
+        full=full,
+        recomputed_days=frozenset(recomputed),
+        changed_days=frozenset(changed),
+        customer_changed_days=frozenset(customer_changed),
+    )
+
+
+async def load_rollups(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[DailyRollup]:
+    statement = select(DailyRollup).where(DailyRollup.business_id == business_id)
+    if start is not None:
+        statement = statement.where(DailyRollup.day >= start)
+    if end is not None:
+        statement = statement.where(DailyRollup.day <= end)
+    return list((await session.execute(statement.order_by(DailyRollup.day))).scalars())
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    """Per-customer revenue over a window: the top customers' amounts and how many there are."""
+
+    start: date
+    end: date
+    top_amounts: tuple[int, ...]  # largest first, at most five
+    unique_customers: int
+
+
+async def customer_figures(
+    session: AsyncSession, business_id: uuid.UUID, currency: str, start: date, end: date
+) -> CustomerFigures:
+    """Top customers by successful-charge revenue in [start, end]; guest charges are nobody's."""
+    c = StripeCharge
+    customer = bytewise(session, c.customer_id)
+    revenue = func.sum(_converted(c, currency.lower())).label("revenue")
+    per_customer = (
+        select(customer, revenue)
+        .where(
+            c.business_id == business_id,
+            c.day >= start,
+            c.day <= end,
+            c.status == "succeeded",
+            c.customer_id.is_not(None),
+        )
+        .group_by(customer)
+        .subquery()
+    )
+    statement = (
+        select(per_customer.c.revenue, func.count().over())
+        .order_by(per_customer.c.revenue.desc().nulls_last())
+        .limit(5)
+    )
+    async with large_aggregation(session):
+        rows = (await session.execute(statement)).all()
+    return CustomerFigures(
+        start=start,
+        end=end,
+        top_amounts=tuple(int(amount or 0) for amount, _ in rows),
+        unique_customers=int(rows[0][1]) if rows else 0,
+    )
+
+
+async def business_ids_with_data(session: AsyncSession) -> list[uuid.UUID]:
+    """Businesses that connected Stripe at some point, or already have rollups."""
+    connected = select(IntegrationAccount.business_id)
+    rolled_up = select(RollupState.business_id)
+    result = await session.execute(connected.union(rolled_up))
+    return sorted(result.scalars(), key=str)

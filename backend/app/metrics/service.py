@@ -1,0 +1,485 @@
+"""Metrics, snapshots and readiness scores. Services flush; the caller's unit of work commits.
+
+Readiness trend: the current score against the latest stored score at least 30 days older
+(or, with no score that old yet, the oldest one at least 7 days older): more than 3 points
+up is `improving`, more than 3 down `declining`, anything else (or no such score) `stable`.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import utcnow
+from app.metrics import calculations, rollup, scoring
+from app.metrics.exceptions import (
+    DateRangeTooLarge,
+    InvalidDateRange,
+    InvalidOverrides,
+    ReadinessNotComputed,
+)
+from app.metrics.models import MetricSnapshot, ReadinessScore, RollupState
+from app.metrics.rollup import CustomerFigures, RollupRun
+from app.metrics.schemas import (
+    Granularity,
+    MetricHistoryRead,
+    MetricPoint,
+    MetricsRead,
+    MetricValue,
+    ReadinessHistoryItem,
+    ReadinessRead,
+    SimulationRead,
+    Trend,
+)
+from app.metrics.scoring import (
+    MODEL_VERSION,
+    Component,
+    FundingOption,
+    InvalidOverridesError,
+    ReadinessInputs,
+    ReadinessResult,
+)
+from app.metrics.simulation import simulate
+from app.users.models import Business
+
+TREND_LOOKBACK = timedelta(days=30)
+TREND_MIN_AGE = timedelta(days=7)
+TREND_BAND = 3
+# Longest range per history granularity: about a year of days, three of weeks, ten of months.
+HISTORY_MAX_DAYS = {Granularity.day: 366, Granularity.week: 3 * 371, Granularity.month: 3660}
+
+# The spec's top-level names in GET /metrics, and which metric each entry is.
+METRIC_GROUPS: dict[str, dict[str, str]] = {
+    "revenue_total": {
+        "30d": "revenue_30d",
+        "90d": "revenue_90d",
+        "365d": "revenue_365d",
+        "all_time": "revenue_all_time",
+    },
+    "growth": {"mom": "growth_mom", "3m": "growth_3m"},
+    "volatility": {"monthly_cv": "volatility_monthly_cv", "weekly_cv": "volatility_weekly_cv"},
+    "history": {
+        "start": "history_start",
+        "days": "days_of_history",
+        "months": "months_of_history",
+        "low_volume_months_12m": "low_volume_months_12m",
+        "months_above_10k_last_6": "months_above_10k_last_6",
+    },
+    "chargeback_ratio": {
+        "visa_month": "dispute_ratio_visa_month",
+        "visa_3m": "dispute_ratio_visa_3m",
+        "mastercard_month": "dispute_ratio_mc_month",
+        "mastercard_3m": "dispute_ratio_mc_3m",
+        "disputes_month": "disputes_count_month",
+        "disputes_3m": "disputes_count_3m",
+        "by_reason_90d": "disputes_by_reason_90d",
+        "fraud_share_90d": "fraud_dispute_share_90d",
+    },
+    "refund_rate": {"amount": "refund_rate_amount", "count": "refund_rate_count"},
+    "payouts": {
+        "failure_rate_90d": "payout_failure_rate_90d",
+        "avg_arrival_delay_days": "payout_avg_arrival_delay_days",
+        "count_90d": "payouts_count_90d",
+    },
+    "customer_concentration": {
+        "top_customer_share": "top_customer_share",
+        "top5_customer_share": "top5_customer_share",
+    },
+    "volume": {"gross_90d": "gross_volume_90d", "charges_90d": "charge_count_90d"},
+}
+SINGLE_METRICS = {
+    "avg_monthly_revenue": "avg_monthly_revenue_3m",
+    "unique_customers": "unique_customers_365d",
+    "avg_charge_amount": "avg_charge_amount",
+    "unconverted_volume": "unconverted_charges_365d",
+}
+
+
+# --- Metrics -------------------------------------------------------------------------
+
+
+async def latest_snapshot(session: AsyncSession, business_id: uuid.UUID) -> MetricSnapshot | None:
+    result = await session.execute(
+        select(MetricSnapshot)
+        .where(MetricSnapshot.business_id == business_id)
+        .order_by(MetricSnapshot.computed_at.desc(), MetricSnapshot.id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def compute_metrics(
+    session: AsyncSession, business: Business, *, now: datetime | None = None, full: bool = False
+) -> MetricSnapshot:
+    """Update the rollups and take a snapshot; reuses the latest one when nothing changed."""
+    now = now or utcnow()
+    as_of = now.date()
+    currency = business.currency.lower()
+    run = await rollup.update_rollups(session, business.id, currency, now=now, full=full)
+    latest = await latest_snapshot(session, business.id)
+    if (
+        latest is not None
+        and not run.full
+        and not run.changed_days
+        and latest.as_of == as_of
+        and latest.currency == currency
+    ):
+        return latest
+    rollups = await rollup.load_rollups(session, business.id)
+    first_day = calculations.first_charge_day(rollups)
+    customers = None
+    if first_day is not None:
+        start, end = calculations.customer_window(first_day, as_of)
+        customers = await _customer_figures(session, business.id, currency, start, end, run)
+    snapshot = MetricSnapshot(
+        business_id=business.id,
+        computed_at=now,
+        as_of=as_of,
+        currency=currency,
+        metrics=calculations.compute_snapshot_metrics(
+            rollups, as_of=as_of, currency=currency, customers=customers
+        ),
+    )
+    session.add(snapshot)
+    await session.flush()
+    return snapshot
+
+
+async def _customer_figures(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    currency: str,
+    start: date,
+    end: date,
+    run: RollupRun,
+) -> CustomerFigures:
+    """Per-customer figures, reused while their window and the charges in it are unchanged.
+
+    They are the one metric that needs a scan of a year of charges, so an incremental run
+    skips it unless a day inside the window changed its charges.
+    """
+    state = await session.get(RollupState, business_id)
+    assert state is not None  # update_rollups created it
+    cache = state.customer_cache
+    fresh = (
+        cache.get("start") == start.isoformat()
+        and cache.get("end") == end.isoformat()
+        and not any(start <= day <= end for day in run.customer_changed_days)
+    )
+    if fresh:
+        return CustomerFigures(
+            start=start,
+            end=end,
+            top_amounts=tuple(cache["top_amounts"]),
+            unique_customers=cache["unique_customers"],
+        )
+    figures = await rollup.customer_figures(session, business_id, currency, start, end)
+    state.customer_cache = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "top_amounts": list(figures.top_amounts),
+        "unique_customers": figures.unique_customers,
+    }
+    await session.flush()
+    return figures
+
+
+def metrics_read(snapshot: MetricSnapshot) -> MetricsRead:
+    metrics = {name: MetricValue(metric=name, **entry) for name, entry in snapshot.metrics.items()}
+    groups: dict[str, Any] = {
+        group: {key: metrics[name] for key, name in entries.items() if name in metrics}
+        for group, entries in METRIC_GROUPS.items()
+    }
+    groups.update({field: metrics[name] for field, name in SINGLE_METRICS.items()})
+    return MetricsRead(
+        snapshot_id=snapshot.id,
+        business_id=snapshot.business_id,
+        computed_at=snapshot.computed_at,
+        as_of=snapshot.as_of,
+        currency=snapshot.currency,
+        metrics=metrics,
+        **groups,
+    )
+
+
+async def get_latest_metrics(session: AsyncSession, business_id: uuid.UUID) -> MetricsRead | None:
+    snapshot = await latest_snapshot(session, business_id)
+    return None if snapshot is None else metrics_read(snapshot)
+
+
+def _period(day: date, granularity: Granularity) -> date:
+    if granularity == Granularity.week:
+        return calculations.week_start(day)
+    if granularity == Granularity.month:
+        return calculations.month_start(day)
+    return day
+
+
+def _next_period(start: date, granularity: Granularity) -> date:
+    if granularity == Granularity.week:
+        return start + timedelta(weeks=1)
+    if granularity == Granularity.month:
+        return calculations.add_months(start, 1)
+    return start + timedelta(days=1)
+
+
+_SUMMED = (
+    "gross_volume",
+    "net_volume",
+    "charge_count",
+    "failed_charge_count",
+    "unconverted_charge_count",
+    "refund_amount",
+    "refund_count",
+    "dispute_count",
+    "dispute_amount",
+    "payouts_paid_count",
+    "payouts_paid_amount",
+    "payouts_failed_count",
+    "payouts_failed_amount",
+)
+
+
+async def get_metric_history(
+    session: AsyncSession,
+    business: Business,
+    *,
+    start_date: date | None,
+    end_date: date | None,
+    granularity: Granularity,
+    today: date | None = None,
+) -> MetricHistoryRead:
+    """A dense series (empty periods are zeros) of whole periods covering the range.
+
+    Defaults: the range ends today and spans the granularity's longest allowed range.
+    """
+    limit = HISTORY_MAX_DAYS[granularity]
+    end = end_date or today or utcnow().date()
+    start = start_date or end - timedelta(days=limit - 1)
+    if start > end:
+        raise InvalidDateRange()
+    if (end - start).days + 1 > limit:
+        raise DateRangeTooLarge(
+            f"At most {limit} days of {granularity.value}ly history per request."
+        )
+    first, last = _period(start, granularity), _period(end, granularity)
+    rows = await rollup.load_rollups(
+        session, business.id, start=first, end=_next_period(last, granularity) - timedelta(days=1)
+    )
+    points: dict[date, dict[str, Any]] = {}
+    period = first
+    while period <= last:
+        points[period] = dict.fromkeys(_SUMMED, 0)
+        points[period].update(
+            period_start=period,
+            period_end=_next_period(period, granularity) - timedelta(days=1),
+            disputes_by_reason={},
+            unique_customers=0 if granularity == Granularity.day else None,
+        )
+        period = _next_period(period, granularity)
+    for row in rows:
+        point = points[_period(row.day, granularity)]
+        for name in _SUMMED:
+            point[name] += getattr(row, name)
+        for reason, count in row.disputes_by_reason.items():
+            point["disputes_by_reason"][reason] = point["disputes_by_reason"].get(reason, 0) + count
+        if granularity == Granularity.day:
+            point["unique_customers"] = row.unique_customers
+    return MetricHistoryRead(
+        business_id=business.id,
+        currency=business.currency.lower(),
+        granularity=granularity,
+        start_date=start,
+        end_date=end,
+        metrics=[MetricPoint(**point) for point in points.values()],
+    )
+
+
+# --- Readiness ----------------------------------------------------------------------
+
+
+def inputs_from_metrics(metrics: dict[str, Any]) -> ReadinessInputs:
+    return ReadinessInputs.from_mapping({name: entry["value"] for name, entry in metrics.items()})
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What a score was computed from: for recommendations and the agent."""
+
+    business_id: uuid.UUID
+    currency: str
+    snapshot: MetricSnapshot
+    inputs: ReadinessInputs
+    result: ReadinessResult
+
+
+async def get_scoring_context(session: AsyncSession, business: Business) -> ScoringContext | None:
+    snapshot = await latest_snapshot(session, business.id)
+    if snapshot is None:
+        return None
+    inputs = inputs_from_metrics(snapshot.metrics)
+    return ScoringContext(
+        business_id=business.id,
+        currency=snapshot.currency,
+        snapshot=snapshot,
+        inputs=inputs,
+        result=scoring.compute_readiness(inputs, snapshot.currency),
+    )
+
+
+async def latest_score(session: AsyncSession, business_id: uuid.UUID) -> ReadinessScore | None:
+    result = await session.execute(
+        select(ReadinessScore)
+        .where(ReadinessScore.business_id == business_id)
+        .order_by(ReadinessScore.computed_at.desc(), ReadinessScore.id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def compute_readiness(
+    session: AsyncSession, business: Business, *, now: datetime | None = None
+) -> ReadinessScore | None:
+    """Score the latest snapshot; None without one. A snapshot already scored is not rescored."""
+    context = await get_scoring_context(session, business)
+    if context is None:
+        return None
+    latest = await latest_score(session, business.id)
+    if (
+        latest is not None
+        and latest.snapshot_id == context.snapshot.id
+        and latest.model_version == MODEL_VERSION
+    ):
+        return latest
+    result = context.result
+    score = ReadinessScore(
+        business_id=business.id,
+        snapshot_id=context.snapshot.id,
+        computed_at=now or utcnow(),
+        score=result.score,
+        tier=result.tier,
+        model_version=result.model_version,
+        currency=result.currency,
+        weighted_score=result.weighted_score,
+        capped_by=result.capped_by,
+        components={key: c.model_dump(mode="json") for key, c in result.components.items()},
+        funding_options=[option.model_dump(mode="json") for option in result.funding_options],
+        inputs=_inputs_json(context.inputs),
+    )
+    session.add(score)
+    await session.flush()
+    return score
+
+
+def _inputs_json(inputs: ReadinessInputs) -> dict[str, Any]:
+    return {name: getattr(inputs, name) for name in inputs.__dataclass_fields__}
+
+
+async def _trend(
+    session: AsyncSession, business_id: uuid.UUID, score: int, computed_at: datetime
+) -> Trend:
+    base = select(ReadinessScore.score).where(ReadinessScore.business_id == business_id)
+    month_ago = await session.execute(
+        base.where(ReadinessScore.computed_at <= computed_at - TREND_LOOKBACK)
+        .order_by(ReadinessScore.computed_at.desc())
+        .limit(1)
+    )
+    reference = month_ago.scalar_one_or_none()
+    if reference is None:
+        oldest = await session.execute(
+            base.where(ReadinessScore.computed_at <= computed_at - TREND_MIN_AGE)
+            .order_by(ReadinessScore.computed_at)
+            .limit(1)
+        )
+        reference = oldest.scalar_one_or_none()
+    if reference is None or abs(score - reference) <= TREND_BAND:
+        return "stable"
+    return "improving" if score > reference else "declining"
+
+
+async def get_readiness(session: AsyncSession, business: Business) -> ReadinessRead:
+    """The latest stored score, or one computed from the latest metrics if none is stored."""
+    stored = await latest_score(session, business.id)
+    if stored is not None:
+        return ReadinessRead(
+            business_id=business.id,
+            score=stored.score,
+            tier=stored.tier,  # type: ignore[arg-type]  # written from a Tier
+            components={k: Component(**v) for k, v in stored.components.items()},
+            funding_options=[FundingOption(**option) for option in stored.funding_options],
+            trend=await _trend(session, business.id, stored.score, stored.computed_at),
+            computed_at=stored.computed_at,
+            model_version=stored.model_version,
+            currency=stored.currency,
+            capped_by=stored.capped_by,
+            snapshot_id=stored.snapshot_id,
+            stored=True,
+        )
+    context = await get_scoring_context(session, business)
+    if context is None:
+        raise ReadinessNotComputed()
+    result = context.result
+    return ReadinessRead(
+        business_id=business.id,
+        score=result.score,
+        tier=result.tier,
+        components=result.components,
+        funding_options=result.funding_options,
+        trend="stable",
+        computed_at=context.snapshot.computed_at,
+        model_version=result.model_version,
+        currency=result.currency,
+        capped_by=result.capped_by,
+        snapshot_id=context.snapshot.id,
+        stored=False,
+    )
+
+
+async def get_readiness_history(
+    session: AsyncSession, business_id: uuid.UUID, limit: int
+) -> list[ReadinessHistoryItem]:
+    """Stored scores, newest first."""
+    result = await session.execute(
+        select(ReadinessScore)
+        .where(ReadinessScore.business_id == business_id)
+        .order_by(ReadinessScore.computed_at.desc(), ReadinessScore.id)
+        .limit(limit)
+    )
+    return [ReadinessHistoryItem.model_validate(row) for row in result.scalars()]
+
+
+async def simulate_readiness(
+    session: AsyncSession, business: Business, overrides: dict[str, Any]
+) -> SimulationRead:
+    """The score the business would have with `overrides`; persists nothing."""
+    context = await get_scoring_context(session, business)
+    if context is None:
+        raise ReadinessNotComputed()
+    try:
+        result = simulate(context.inputs, overrides, context.currency)
+    except InvalidOverridesError as exc:
+        raise InvalidOverrides(str(exc)) from exc
+    return SimulationRead(
+        business_id=business.id,
+        score=result.score,
+        tier=result.tier,
+        components=result.components,
+        funding_options=result.funding_options,
+        base_score=context.result.score,
+        base_tier=context.result.tier,
+        impact=result.score - context.result.score,
+        overrides={key: overrides[key] for key in sorted(overrides)},
+        currency=context.currency,
+    )
+
+
+async def snapshot_business_ids(session: AsyncSession) -> list[uuid.UUID]:
+    result = await session.execute(select(MetricSnapshot.business_id).distinct())
+    return sorted(result.scalars(), key=str)
+
+
+async def business_ids_with_data(session: AsyncSession) -> list[uuid.UUID]:
+    return await rollup.business_ids_with_data(session)

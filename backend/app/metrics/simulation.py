@@ -1,0 +1,31 @@
+"""What-if simulation: recompute the readiness score with some metrics overridden."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from app.metrics.scoring import (
+    ReadinessInputs,
+    ReadinessResult,
+    compute_readiness,
+    validate_overrides,
+)
+
+
+def simulate(
+    base: ReadinessInputs, overrides: Mapping[str, object], currency: str = "usd"
+) -> ReadinessResult:
+    """Readiness of ``base`` with ``overrides`` applied; ``base`` itself is never changed.
+
+    Raises ``InvalidOverridesError`` (a ``ValueError``) for unknown keys or bad values.
+    """
+    # Values are checked against each field's type and range at run time, hence Any.
+    changes: dict[str, Any] = validate_overrides(overrides)
+    return compute_readiness(dataclasses.replace(base, **changes), currency)
+
+
+def impact_of(base: ReadinessInputs, overrides: Mapping[str, object], currency: str = "usd") -> int:
+    """Score change (may be negative) if ``overrides`` came true."""
+    return simulate(base, overrides, currency).score - compute_readiness(base, currency).score

@@ -1,0 +1,1 @@
+"""Notifications: the daily digest of new recommendations, sent through an email interface."""

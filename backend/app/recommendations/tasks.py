@@ -1,0 +1,45 @@
+"""Recommendation jobs, and the per-business refresh the Stripe module enqueues after syncs."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.jobs.batch import for_each_business, with_business
+from app.jobs.registry import JobContext, job
+from app.metrics import service as metrics_service
+from app.metrics.tasks import as_uuid, target_ids
+from app.recommendations import service
+from app.users.models import Business
+
+
+@job("generate_recommendations")
+async def generate_recommendations(
+    ctx: JobContext, business_id: uuid.UUID | str | None = None
+) -> dict[str, int]:
+    """Run the rules (None: every business with metrics)."""
+
+    async def step(session: AsyncSession, business: Business) -> None:
+        await service.generate_recommendations(session, business)
+
+    ids = await target_ids(ctx, business_id, service.business_ids_to_evaluate)
+    return await for_each_business(ctx, ids, with_business(step))
+
+
+async def refresh(session: AsyncSession, business: Business) -> None:
+    """Metrics, then readiness, then recommendations.
+
+    Each step reuses its previous result when its input is unchanged, so a refresh with no
+    new Stripe data costs a few indexed look-ups.
+    """
+    before = await metrics_service.latest_score(session, business.id)
+    await metrics_service.compute_metrics(session, business)
+    score = await metrics_service.compute_readiness(session, business)
+    if score is not None and (before is None or before.id != score.id):
+        await service.generate_recommendations(session, business)
+
+
+# Debounced: a burst of webhooks or sync pages for one business collapses into one refresh.
+@job("refresh_business", debounce_seconds=2)
+async def refresh_business(ctx: JobContext, business_id: uuid.UUID | str) -> dict[str, int]:
+    """Bring one business's metrics, score and recommendations up to date."""
+    return await for_each_business(ctx, [as_uuid(business_id)], with_business(refresh))

@@ -1,0 +1,113 @@
+"""`vaultra stripe ...` and `vaultra sandbox ...` (wired into app/cli.py)."""
+
+import asyncio
+import dataclasses
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.stripe import service, sync
+from app.stripe.config import WEBHOOK_PATH, sandbox_config, stripe_config
+
+if TYPE_CHECKING:
+    from stripe_sandbox.config import SandboxConfig
+
+stripe_cli = typer.Typer(help="Stripe data.", no_args_is_help=True)
+sandbox_cli = typer.Typer(help="The local Stripe sandbox (development).", no_args_is_help=True)
+
+SANDBOX_PORT = 12111
+
+
+@stripe_cli.command("sync")
+def sync_command(
+    business_id: uuid.UUID = typer.Option(..., "--business-id", help="The business to sync."),
+    full: bool = typer.Option(False, "--full", help="Re-read the whole history."),
+) -> None:
+    """Sync one business's connected Stripe account now (resumes an interrupted pass)."""
+    started = time.perf_counter()
+    result, counts = asyncio.run(_sync(get_settings(), business_id, full=full))
+    seconds = time.perf_counter() - started
+    typer.echo(
+        f"sync {result.state}: {result.objects} objects in {result.pages} pages, {seconds:.1f} s"
+    )
+    for table, count in counts.items():
+        typer.echo(f"  {table}: {count}")
+    if result.state != "succeeded":
+        raise typer.Exit(code=1)
+
+
+async def _sync(
+    settings: Settings, business_id: uuid.UUID, *, full: bool
+) -> tuple[sync.SyncResult, dict[str, int]]:
+    db = Database(settings.database_url)
+    try:
+        result = await sync.sync_business(db, stripe_config(settings), business_id, full=full)
+        async with db.session() as session:
+            counts = await service.count_rows(session, business_id)
+    finally:
+        await db.dispose()
+    return result, counts
+
+
+@sandbox_cli.command("serve")
+def sandbox_serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(SANDBOX_PORT, help="Port."),
+    rate_limit: float | None = typer.Option(None, help="Requests/s per API key (default: none)."),
+    latency_ms: int = typer.Option(0, help="Added to every response."),
+    size: int | None = typer.Option(None, help="Charges per merchant (default: each one's own)."),
+    db_path: str | None = typer.Option(None, "--db", help="Sandbox file (default: data folder)."),
+) -> None:
+    """Serve the sandbox on its own port (the app mounts one itself without STRIPE_SECRET_KEY)."""
+    from stripe_sandbox.cli import serve
+
+    changes: dict[str, Any] = {"rate_limit": rate_limit, "latency_ms": latency_ms, "size": size}
+    if db_path:
+        changes["db_path"] = db_path
+    config = _ready(dataclasses.replace(sandbox_config(get_settings()), **changes))
+    base = f"http://{host}:{port}"
+    typer.echo(
+        "Point Vaultra at it with:\n"
+        f"  STRIPE_API_BASE={base} STRIPE_CONNECT_BASE={base}\n"
+        f"  STRIPE_SECRET_KEY={config.secret_key} STRIPE_CONNECT_CLIENT_ID={config.client_id}\n"
+        f"  STRIPE_WEBHOOK_SECRET={config.webhook_secret}\n"
+        f"Webhooks go to {config.webhook_url}"
+    )
+    serve(config, host=host, port=port)
+
+
+@sandbox_cli.command("advance")
+def sandbox_advance(
+    days: float = typer.Option(..., "--days", help="How far to move the sandbox clock."),
+    size: int | None = typer.Option(None, help="As given to `sandbox serve`."),
+    db_path: str | None = typer.Option(None, "--db", help="Sandbox file (default: data folder)."),
+    webhook_url: str | None = typer.Option(
+        None, help=f"Where events go (default: APP_BASE_URL{WEBHOOK_PATH})."
+    ),
+) -> None:
+    """Move the sandbox clock: connected merchants sell, refund, get disputed and paid out, and
+    the events are delivered to the running app's webhook."""
+    from stripe_sandbox.cli import advance_clock
+
+    changes: dict[str, Any] = {"size": size}
+    if db_path:
+        changes["db_path"] = db_path
+    if webhook_url:
+        changes["webhook_url"] = webhook_url
+    config = _ready(dataclasses.replace(sandbox_config(get_settings()), **changes))
+    result = advance_clock(config, days)
+    created = ", ".join(f"{count} {kind}" for kind, count in sorted(result.objects_created.items()))
+    typer.echo(f"sandbox clock at {result.now.isoformat()}; created {created or 'nothing'}")
+    typer.echo(
+        f"events: {result.events_created}, delivered {result.delivered}, failed {result.failed}"
+    )
+
+
+def _ready(config: "SandboxConfig") -> "SandboxConfig":
+    Path(config.db_path).parent.mkdir(parents=True, exist_ok=True)
+    return config

@@ -1,0 +1,497 @@
+"""Connected accounts, normalized Stripe rows, stored events and sync bookkeeping.
+
+Services flush; the caller's unit of work commits.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import Base, insert_for, upsert, utcnow
+from app.jobs.queue import enqueue_after_commit
+from app.jobs.registry import JOBS
+from app.stripe.exceptions import AccountLinkedElsewhere, AnotherAccountConnected
+from app.stripe.models import (
+    IntegrationAccount,
+    StripeBalanceTransaction,
+    StripeCharge,
+    StripeCustomer,
+    StripeDispute,
+    StripeEvent,
+    StripePayout,
+    StripeRefund,
+    StripeSubscription,
+    StripeSyncCursor,
+)
+from app.stripe.normalize import Rows
+from app.stripe.schemas import StripeStatus, SyncState, SyncStatus
+
+CONNECTED = "connected"
+DISCONNECTED = "disconnected"
+OBJECT_TABLES: tuple[type[Base], ...] = (
+    StripeCharge,
+    StripeRefund,
+    StripeDispute,
+    StripePayout,
+    StripeBalanceTransaction,
+    StripeCustomer,
+    StripeSubscription,
+)
+_OBJECT_KEY = ("business_id", "stripe_id")
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+# --- connected accounts -----------------------------------------------------------------------
+
+
+async def get_account(session: AsyncSession, business_id: uuid.UUID) -> IntegrationAccount | None:
+    result = await session.execute(
+        select(IntegrationAccount).where(IntegrationAccount.business_id == business_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_account_by_stripe_id(
+    session: AsyncSession, stripe_user_id: str
+) -> IntegrationAccount | None:
+    result = await session.execute(
+        select(IntegrationAccount).where(IntegrationAccount.stripe_user_id == stripe_user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def connected_business_ids(session: AsyncSession) -> list[uuid.UUID]:
+    result = await session.execute(
+        select(IntegrationAccount.business_id)
+        .where(IntegrationAccount.status == CONNECTED)
+        .order_by(IntegrationAccount.connected_at)
+    )
+    return list(result.scalars())
+
+
+async def link_account(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    *,
+    stripe_user_id: str,
+    livemode: bool,
+    scope: str | None,
+) -> IntegrationAccount:
+    """Record the business's connected account. Reconnecting the same account is a no-op.
+
+    An account connected to another business is refused. Replacing a disconnected account
+    with a different one deletes the old account's rows, so two merchants' histories never mix.
+    """
+    elsewhere = await get_account_by_stripe_id(session, stripe_user_id)
+    if elsewhere is not None and elsewhere.business_id != business_id:
+        if elsewhere.status == CONNECTED:
+            raise AccountLinkedElsewhere()
+        # Disconnected from the other business: the link moves; that business keeps its rows.
+        await session.delete(elsewhere)
+        await session.flush()
+    account = await get_account(session, business_id)
+    if account is not None and account.stripe_user_id != stripe_user_id:
+        if account.status == CONNECTED:
+            raise AnotherAccountConnected()
+        await delete_synced_data(session, business_id)
+        await session.delete(account)
+        await session.flush()
+        account = None
+    now = utcnow()
+    if account is None:
+        account = IntegrationAccount(
+            business_id=business_id, stripe_user_id=stripe_user_id, connected_at=now
+        )
+        session.add(account)
+    elif account.status != CONNECTED:
+        account.connected_at = now
+    account.status = CONNECTED
+    account.disconnected_at = None
+    account.livemode = livemode
+    account.scope = scope
+    if account.sync_state != "running":
+        account.sync_state = "queued"
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        # Another request linked the same account at the same moment.
+        raise AccountLinkedElsewhere() from exc
+    return account
+
+
+async def mark_disconnected(
+    session: AsyncSession, account: IntegrationAccount, *, at: datetime | None = None
+) -> None:
+    """Stop syncing the account. Its rows are kept (history for readiness; a reconnect resumes)."""
+    account.status = DISCONNECTED
+    account.disconnected_at = at or utcnow()
+    if account.sync_state in ("queued", "running"):
+        account.sync_state = "idle"
+    account.sync_run_id = None
+    account.sync_lease_until = None
+    await session.flush()
+
+
+async def delete_synced_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    models: tuple[type[Base], ...] = (*OBJECT_TABLES, StripeSyncCursor)
+    for model in models:
+        table = _table(model)
+        await session.execute(delete(table).where(table.c.business_id == business_id))
+
+
+async def get_status(session: AsyncSession, business_id: uuid.UUID) -> StripeStatus:
+    account = await get_account(session, business_id)
+    if account is None:
+        idle = SyncStatus(
+            state="idle",
+            full=False,
+            started_at=None,
+            finished_at=None,
+            objects_synced=0,
+            error=None,
+        )
+        return StripeStatus(
+            connected=False,
+            account_id=None,
+            livemode=None,
+            connected_at=None,
+            last_synced_at=None,
+            sync=idle,
+        )
+    state: SyncState = account.sync_state  # type: ignore[assignment]
+    if state == "running" and (account.sync_lease_until or utcnow()) < utcnow():
+        state = "interrupted"  # the run died; the next one resumes where it stopped
+    return StripeStatus(
+        connected=account.status == CONNECTED,
+        account_id=account.stripe_user_id,
+        livemode=account.livemode,
+        connected_at=account.connected_at,
+        last_synced_at=account.last_synced_at,
+        sync=SyncStatus(
+            state=state,
+            full=account.sync_full,
+            started_at=account.sync_started_at,
+            finished_at=account.sync_finished_at,
+            objects_synced=account.sync_objects,
+            error=account.sync_error,
+        ),
+    )
+
+
+def notify_data_changed(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """After commit, ask the metrics module to recompute (it debounces per business)."""
+    if "refresh_business" in JOBS:
+        enqueue_after_commit(
+            session,
+            "refresh_business",
+            job_key=f"refresh:{business_id}",
+            business_id=str(business_id),
+        )
+
+
+# --- normalized rows --------------------------------------------------------------------------
+
+
+async def store_rows(session: AsyncSession, rows: Rows) -> None:
+    """Upsert by Stripe id; a row's newer state (by `version_at`) is never overwritten.
+
+    Rows that leave a fact out (e.g. a webhook's unexpanded balance transaction) keep the stored
+    value of that column rather than nulling it.
+    """
+    for table, table_rows in rows.items():
+        groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for row in _newest_per_key(table_rows):
+            groups.setdefault(frozenset(row), []).append(row)
+        for columns, group in groups.items():
+            await upsert(
+                session,
+                table.__table__,
+                group,
+                conflict_columns=_OBJECT_KEY,
+                update_columns=sorted(columns.difference(_OBJECT_KEY)),
+                only_if_newer="version_at",
+            )
+
+
+def _newest_per_key(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    # PostgreSQL refuses to update a row twice in one statement, and rows may be batched.
+    newest: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        key = (row["business_id"], row["stripe_id"])
+        if key not in newest or newest[key]["version_at"] <= row["version_at"]:
+            newest[key] = row
+    return list(newest.values())
+
+
+# --- webhook events ---------------------------------------------------------------------------
+
+
+_STORE_EVENT: dict[str, Any] = {}
+
+
+def _store_event_statement(session: AsyncSession) -> Any:
+    """Built once per dialect: the webhook endpoint's only statement (it runs per delivery)."""
+    dialect = session.get_bind().dialect.name
+    statement = _STORE_EVENT.get(dialect)
+    if statement is None:
+        events = _table(StripeEvent)
+        owner = (
+            select(IntegrationAccount.business_id)
+            .where(
+                IntegrationAccount.stripe_user_id == bindparam("owner_account"),
+                IntegrationAccount.status == CONNECTED,
+            )
+            .scalar_subquery()
+        )
+        now = bindparam("now", type_=events.c.received_at.type)
+        statement = _STORE_EVENT[dialect] = (
+            insert_for(session, events)
+            .values(
+                business_id=owner,
+                received_at=now,
+                processed_at=case((owner.is_(None), now), else_=None),
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(events.c.business_id)
+        )
+    return statement
+
+
+async def store_event(
+    session: AsyncSession, payload: dict[str, Any], *, created: datetime
+) -> tuple[bool, uuid.UUID | None]:
+    """Store a verified (minimized) event once, with the business that connected its account.
+
+    Returns (stored now, that business); (False, None) for a duplicate delivery. An event no
+    connected business owns is stored as handled: a later connection's backfill reads
+    everything from the API anyway. One statement: the business lookup is a subquery, the
+    duplicate check the unique event id.
+    """
+    params = {
+        "id": uuid.uuid4(),
+        "event_id": payload["id"],
+        "account_id": payload.get("account"),
+        "owner_account": payload.get("account"),
+        "type": payload["type"],
+        "livemode": bool(payload.get("livemode")),
+        "created": created,
+        "payload": payload,
+        "now": utcnow(),
+        "attempts": 0,
+    }
+    row = (await session.execute(_store_event_statement(session), params)).first()
+    return (True, row[0]) if row is not None else (False, None)
+
+
+async def get_event(session: AsyncSession, event_id: str) -> StripeEvent | None:
+    result = await session.execute(select(StripeEvent).where(StripeEvent.event_id == event_id))
+    return result.scalar_one_or_none()
+
+
+async def mark_event_processed(session: AsyncSession, event: StripeEvent) -> None:
+    event.processed_at = utcnow()
+    event.attempts += 1
+    event.last_error = None
+    await session.flush()
+
+
+async def record_event_failure(session: AsyncSession, event_id: str, error: str) -> None:
+    await session.execute(
+        update(StripeEvent)
+        .where(StripeEvent.event_id == event_id)
+        .values(attempts=StripeEvent.attempts + 1, last_error=error[:500])
+    )
+
+
+async def pending_events(
+    session: AsyncSession,
+    *,
+    business_id: uuid.UUID | None,
+    received_before: datetime | None,
+    max_attempts: int,
+    limit: int,
+) -> list[tuple[str, uuid.UUID | None]]:
+    """(event id, business) of stored events not yet handled, oldest first."""
+    query = select(StripeEvent.event_id, StripeEvent.business_id).where(
+        StripeEvent.processed_at.is_(None), StripeEvent.attempts < max_attempts
+    )
+    if business_id is not None:
+        query = query.where(StripeEvent.business_id == business_id)
+    if received_before is not None:
+        query = query.where(StripeEvent.received_at < received_before)
+    result = await session.execute(
+        query.order_by(StripeEvent.created, StripeEvent.received_at).limit(limit)
+    )
+    return [(row.event_id, row.business_id) for row in result]
+
+
+# --- sync bookkeeping -------------------------------------------------------------------------
+
+
+async def claim_sync(
+    session: AsyncSession, business_id: uuid.UUID, run_id: str, *, lease: timedelta
+) -> IntegrationAccount | None:
+    """Take the account's sync lease; None when it is not connected or another run holds it."""
+    now = utcnow()
+    result = await session.execute(
+        update(IntegrationAccount)
+        .where(
+            IntegrationAccount.business_id == business_id,
+            IntegrationAccount.status == CONNECTED,
+            (IntegrationAccount.sync_run_id.is_(None))
+            | (IntegrationAccount.sync_lease_until < now),
+        )
+        .values(
+            sync_run_id=run_id,
+            sync_lease_until=now + lease,
+            sync_state="running",
+            sync_started_at=now,
+            sync_finished_at=None,
+            sync_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    account = await get_account(session, business_id)
+    if account is not None:
+        await session.refresh(account)
+    return account
+
+
+async def list_cursors(session: AsyncSession, business_id: uuid.UUID) -> list[StripeSyncCursor]:
+    result = await session.execute(
+        select(StripeSyncCursor)
+        .where(StripeSyncCursor.business_id == business_id)
+        .order_by(StripeSyncCursor.resource, StripeSyncCursor.segment)
+    )
+    return list(result.scalars())
+
+
+async def start_pass(
+    session: AsyncSession,
+    account: IntegrationAccount,
+    cursors: Sequence[StripeSyncCursor],
+    *,
+    full: bool,
+) -> None:
+    """Replace any unfinished pass with a new one made of `cursors`."""
+    await session.execute(
+        delete(StripeSyncCursor).where(StripeSyncCursor.business_id == account.business_id)
+    )
+    session.add_all(cursors)
+    account.sync_full = full
+    account.sync_objects = 0
+    await session.flush()
+
+
+async def record_page(
+    session: AsyncSession,
+    cursor: StripeSyncCursor,
+    *,
+    run_id: str,
+    count: int,
+    new_cursors: Sequence[StripeSyncCursor],
+    lease: timedelta,
+) -> bool:
+    """Save a cursor's position (and the cursors split off it) with its stored page, and renew
+    the lease; False when this run must stop (disconnected, or the lease was lost)."""
+    result = await session.execute(
+        update(IntegrationAccount)
+        .where(
+            IntegrationAccount.business_id == cursor.business_id,
+            IntegrationAccount.sync_run_id == run_id,
+            IntegrationAccount.status == CONNECTED,
+        )
+        .values(
+            sync_lease_until=utcnow() + lease,
+            sync_objects=IntegrationAccount.sync_objects + count,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await session.execute(
+        update(StripeSyncCursor)
+        .where(
+            StripeSyncCursor.business_id == cursor.business_id,
+            StripeSyncCursor.resource == cursor.resource,
+            StripeSyncCursor.segment == cursor.segment,
+        )
+        .values(
+            created_gte=cursor.created_gte,
+            starting_after=cursor.starting_after,
+            done=cursor.done,
+            objects_synced=StripeSyncCursor.objects_synced + count,
+            updated_at=utcnow(),
+        )
+    )
+    session.add_all(new_cursors)
+    await session.flush()
+    return True
+
+
+async def finish_sync(
+    session: AsyncSession, business_id: uuid.UUID, run_id: str, *, synced_through: datetime
+) -> bool:
+    now = utcnow()
+    result = await session.execute(
+        update(IntegrationAccount)
+        .where(
+            IntegrationAccount.business_id == business_id,
+            IntegrationAccount.sync_run_id == run_id,
+        )
+        .values(
+            sync_state="succeeded",
+            sync_finished_at=now,
+            last_synced_at=now,
+            synced_through=synced_through,
+            sync_run_id=None,
+            sync_lease_until=None,
+            sync_error=None,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await session.execute(
+        delete(StripeSyncCursor).where(StripeSyncCursor.business_id == business_id)
+    )
+    return True
+
+
+async def fail_sync(session: AsyncSession, business_id: uuid.UUID, run_id: str, error: str) -> None:
+    """Release the lease and keep the cursors: the next run resumes the pass."""
+    await session.execute(
+        update(IntegrationAccount)
+        .where(
+            IntegrationAccount.business_id == business_id,
+            IntegrationAccount.sync_run_id == run_id,
+        )
+        .values(
+            sync_state="failed",
+            sync_finished_at=utcnow(),
+            sync_error=error[:500],
+            sync_run_id=None,
+            sync_lease_until=None,
+        )
+    )
+
+
+async def count_rows(session: AsyncSession, business_id: uuid.UUID) -> dict[str, int]:
+    """Rows per table for a business (the CLI's summary)."""
+    counts: dict[str, int] = {}
+    for model in OBJECT_TABLES:
+        table = _table(model)
+        result = await session.execute(
+            select(func.count()).select_from(table).where(table.c.business_id == business_id)
+        )
+        counts[table.name] = int(result.scalar_one())
+    return counts

@@ -1,0 +1,220 @@
+"""Stripe webhooks: verify, store (minimized) before acknowledging, then process as a job.
+
+The endpoint only verifies and stores, so it stays fast and an acknowledged event is never
+lost: processing runs after the commit (`stripe_process_events`, one keyed job per business),
+and a sweeper (`stripe_process_pending_events`) retries whatever was stored but never handled.
+Processing is idempotent and order-independent: rows are upserted by Stripe id with the event's
+`created` as their version, so an older event never overwrites a newer state.
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import stripe
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import Database, utcnow
+from app.jobs.queue import enqueue_after_commit
+from app.stripe import service
+from app.stripe.client import StripeApi
+from app.stripe.config import StripeConfig
+from app.stripe.exceptions import InvalidWebhook, InvalidWebhookPayload
+from app.stripe.models import IntegrationAccount, StripeEvent
+from app.stripe.normalize import (
+    BALANCE_TRANSACTION,
+    RowContext,
+    project,
+    project_event,
+    rows_for,
+    to_datetime,
+)
+
+logger = logging.getLogger("vaultra.stripe.webhooks")
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+MAX_ATTEMPTS = 10
+# The sweeper leaves fresh events to the job enqueued when they arrived.
+SWEEP_MIN_AGE = timedelta(minutes=1)
+DEAUTHORIZED = "account.application.deauthorized"
+
+
+def verify(payload: bytes, signature: str | None, secrets: Sequence[str]) -> dict[str, Any]:
+    """The event, if any of the secrets (several during a rotation) signed it recently."""
+    if not signature or not secrets:
+        raise InvalidWebhook()
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload, signature, secret, SIGNATURE_TOLERANCE_SECONDS
+            )
+            break
+        except stripe.SignatureVerificationError:
+            continue
+    else:
+        raise InvalidWebhook()
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise InvalidWebhookPayload() from exc
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and event["id"]
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("created"), int)
+        and isinstance(event.get("data"), dict)
+    ):
+        raise InvalidWebhookPayload()
+    return event
+
+
+async def receive(
+    session: AsyncSession, config: StripeConfig, payload: bytes, signature: str | None
+) -> bool:
+    """Verify and store an event; False for a duplicate delivery. Raises InvalidWebhook."""
+    event = verify(payload, signature, config.webhook_secrets)
+    created = to_datetime(event["created"]) or utcnow()
+    inserted, business_id = await service.store_event(
+        session, project_event(event), created=created
+    )
+    if business_id is not None:
+        # Keyed: while the business's run is queued, more events add nothing (that run will see
+        # them); during a run, one follow-up is queued. A burst of events makes a few jobs.
+        enqueue_after_commit(
+            session,
+            "stripe_process_events",
+            job_key=f"stripe-events:{business_id}",
+            business_id=str(business_id),
+        )
+    return inserted
+
+
+async def process_events(
+    db: Database,
+    config: StripeConfig,
+    *,
+    business_id: uuid.UUID | None = None,
+    received_before: datetime | None = None,
+    batch: int = 500,
+) -> int:
+    """Process stored events not yet handled, oldest first, until none are left: one
+    business's (its job) or everyone's (the sweeper). Then ask the metrics module, once per
+    business, to recompute. Returns how many events were applied."""
+    processed = 0
+    touched: set[uuid.UUID] = set()
+    tried: set[str] = set()
+    async with StripeApi(config) as api:
+        while True:
+            async with db.session() as session:
+                pending = await service.pending_events(
+                    session,
+                    business_id=business_id,
+                    received_before=received_before,
+                    max_attempts=MAX_ATTEMPTS,
+                    limit=batch,
+                )
+            fresh = [(event_id, owner) for event_id, owner in pending if event_id not in tried]
+            if not fresh:
+                break
+            for event_id, owner in fresh:
+                tried.add(event_id)
+                try:
+                    if await process_event(db, config, event_id, api=api):
+                        processed += 1
+                        if owner is not None:
+                            touched.add(owner)
+                except Exception:
+                    # Recorded on the event; a later run retries it up to MAX_ATTEMPTS times.
+                    logger.exception("stripe event processing failed", extra={"event": event_id})
+    if touched:
+        async with db.session() as session:
+            for owner in touched:
+                service.notify_data_changed(session, owner)
+    return processed
+
+
+async def process_event(
+    db: Database, config: StripeConfig, event_id: str, *, api: StripeApi | None = None
+) -> bool:
+    """Apply a stored event to the normalized tables; False when there was nothing to do."""
+    async with db.session() as session:
+        event = await service.get_event(session, event_id)
+        if event is None or event.processed_at is not None:
+            return False
+        account = (
+            await service.get_account(session, event.business_id) if event.business_id else None
+        )
+    if account is not None and (
+        account.status != service.CONNECTED or account.stripe_user_id != event.account_id
+    ):
+        account = None  # disconnected since it arrived: nothing to apply
+    try:
+        obj: dict[str, Any] = event.payload.get("data", {}).get("object") or {}
+        if account is not None and event.type != DEAUTHORIZED:
+            obj = await _with_balance_transaction(config, api, account.stripe_user_id, obj)
+        async with db.session() as session:
+            # Read again: another worker may have handled it meanwhile.
+            stored = await service.get_event(session, event_id)
+            if stored is None or stored.processed_at is not None:
+                return False
+            if account is not None:
+                await _apply(session, stored, obj, account)
+            await service.mark_event_processed(session, stored)
+    except Exception as exc:
+        async with db.session() as session:
+            await service.record_event_failure(session, event_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return True
+
+
+async def _apply(
+    session: AsyncSession,
+    event: StripeEvent,
+    obj: Mapping[str, Any],
+    account: IntegrationAccount,
+) -> None:
+    if event.type == DEAUTHORIZED:
+        # A deauthorization older than the current connection belongs to an earlier one.
+        attached = await service.get_account(session, account.business_id)
+        if attached is not None and event.created >= attached.connected_at:
+            await service.mark_disconnected(session, attached, at=event.created)
+        return
+    context = RowContext(
+        business_id=account.business_id,
+        account_id=account.stripe_user_id,
+        livemode=event.livemode,
+        version_at=event.created,
+    )
+    closed_at = event.created if event.type == "charge.dispute.closed" else None
+    await service.store_rows(session, rows_for(obj, context, closed_at=closed_at))
+
+
+async def _with_balance_transaction(
+    config: StripeConfig, api: StripeApi | None, account: str, obj: dict[str, Any]
+) -> dict[str, Any]:
+    """Events carry a charge's or refund's balance transaction as an id: read it for the
+    settled amount and fee. If Stripe cannot answer, the row keeps what it had."""
+    transaction = obj.get("balance_transaction")
+    if obj.get("object") not in ("charge", "refund") or not isinstance(transaction, str):
+        return obj
+    try:
+        if api is not None:
+            expanded = await api.balance_transaction(account, transaction)
+        else:
+            async with StripeApi(config) as own_api:
+                expanded = await own_api.balance_transaction(account, transaction)
+    except stripe.StripeError:
+        logger.warning("balance transaction unavailable", extra={"id": transaction})
+        return obj
+    return {**obj, "balance_transaction": project(expanded, BALANCE_TRANSACTION)}
+
+
+async def process_pending_events(
+    db: Database, config: StripeConfig, *, min_age: timedelta = SWEEP_MIN_AGE
+) -> int:
+    """The sweeper: process stored events that no job handled (e.g. the queue was down)."""
+    return await process_events(db, config, received_before=utcnow() - min_age)

@@ -1,0 +1,288 @@
+import copy
+import json
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.jobs.queue import DroppingQueue, get_queue, set_queue
+from app.main import create_app
+from app.stripe import webhooks
+from app.stripe.models import (
+    IntegrationAccount,
+    StripeCharge,
+    StripeEvent,
+    StripePayout,
+    StripeRefund,
+)
+from stripe_sandbox import SandboxConfig
+from tests.conftest import Account
+from tests.stripe.conftest import connect_merchant, post_event, sign, wait_for_sync
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+async def _connected(
+    client: httpx.AsyncClient, make_account: Any, merchant: str = "new_store"
+) -> tuple[Account, str]:
+    account: Account = await make_account()
+    business = await account.create_business("Shop")
+    await connect_merchant(client, account, business["id"], merchant)
+    status = await wait_for_sync(client, account, business["id"])
+    assert status["sync"]["state"] == "succeeded"
+    return account, business["id"]
+
+
+async def _sandbox_object(
+    sandbox_url: str, sandbox: SandboxConfig, account_id: str, resource: str, **params: Any
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=sandbox_url) as http:
+        response = await http.get(
+            f"/v1/{resource}",
+            params={"limit": 1, **params},
+            headers={
+                "Authorization": f"Bearer {sandbox.secret_key}",
+                "Stripe-Account": account_id,
+            },
+        )
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()["data"][0]
+    return found
+
+
+def _event(
+    obj: dict[str, Any], event_type: str, account_id: str | None, created: int
+) -> dict[str, Any]:
+    return {
+        "id": f"evt_test_{uuid.uuid4().hex[:20]}",
+        "object": "event",
+        "account": account_id,
+        "api_version": "2026-10-28.endive",
+        "created": created,
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+
+
+async def _count(db: Database, model: Any) -> int:
+    async with db.session() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_rejected_webhooks_store_nothing(
+    client: httpx.AsyncClient, db: Database, sandbox_config: SandboxConfig
+) -> None:
+    secret = sandbox_config.webhook_secret
+    event = _event({"id": "ch_x", "object": "charge"}, "charge.updated", None, int(time.time()))
+    body = json.dumps(event)
+    stale = int(time.time()) - 301
+    cases = {
+        "bad signature": (body, sign(body, secret)[:-4] + "beef"),
+        "stale timestamp": (body, sign(body, secret, timestamp=stale)),
+        "wrong secret": (body, sign(body, "whsec_someone_else")),
+        "tampered body": (body.replace("charge.updated", "charge.refunded"), sign(body, secret)),
+        "malformed header": (body, "v1=abc"),
+        "malformed JSON": ("{not json", sign("{not json", secret)),
+        "not an event": ("[1, 2]", sign("[1, 2]", secret)),
+        "missing header": (body, None),
+    }
+    for name, (payload, signature) in cases.items():
+        headers = {"Content-Type": "application/json"}
+        if signature is not None:
+            headers["Stripe-Signature"] = signature
+        response = await client.post("/api/v1/webhooks/stripe", content=payload, headers=headers)
+        assert response.status_code == 400, name
+        assert response.json()["code"] in ("invalid_signature", "invalid_payload"), name
+    assert await _count(db, StripeEvent) == 0
+
+
+async def test_both_secrets_verify_during_rotation(settings: Settings) -> None:
+    rotating = settings.model_copy(
+        update={"stripe_webhook_secret": SecretStr("whsec_old_secret, whsec_new_secret")}
+    )
+    application = create_app(rotating)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            for secret in ("whsec_old_secret", "whsec_new_secret"):
+                event = _event({"object": "balance"}, "balance.available", None, int(time.time()))
+                response = await post_event(http, event, secret)
+                assert response.status_code == 200, response.text
+                assert response.json() == {"received": True, "duplicate": False}
+            event = _event({"object": "balance"}, "balance.available", None, int(time.time()))
+            assert (await post_event(http, event, "whsec_retired")).status_code == 400
+    assert await _count(application.state.db, StripeEvent) == 2
+
+
+async def test_unknown_account_events_are_stored_and_acknowledged(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_config: SandboxConfig
+) -> None:
+    charge = {"id": "ch_unknown", "object": "charge", "amount": 500, "created": 1_700_000_000}
+    event = _event(charge, "charge.succeeded", "acct_nobody_connected", int(time.time()))
+    response = await post_event(client, event, sandbox_config.webhook_secret)
+    assert response.status_code == 200
+    async with app.state.db.session() as session:
+        stored = (await session.execute(select(StripeEvent))).scalar_one()
+    assert stored.event_id == event["id"]
+    assert stored.account_id == "acct_nobody_connected"
+    assert stored.business_id is None
+    assert stored.processed_at is not None  # nothing to do: a backfill reads the API anyway
+    assert await _count(app.state.db, StripeCharge) == 0
+
+
+async def test_duplicate_deliveries_store_one_event_and_one_state(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    sandbox_config: SandboxConfig,
+    sandbox_url: str,
+) -> None:
+    _account, business_id = await _connected(client, make_account)
+    async with app.state.db.session() as session:
+        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
+    charge["status"], charge["amount_refunded"] = "succeeded", 1
+    event = _event(charge, "charge.updated", account_id, int(time.time()) + 60)
+    for _ in range(10):
+        response = await post_event(client, event, sandbox_config.webhook_secret)
+        assert response.status_code == 200
+    await app.state.queue.join()
+
+    async with app.state.db.session() as session:
+        events = (await session.execute(select(StripeEvent))).scalars().all()
+        stored = await session.get(StripeCharge, (uuid.UUID(business_id), charge["id"]))
+    assert len(events) == 1
+    assert events[0].processed_at is not None
+    assert stored is not None
+    assert stored.amount_refunded == 1
+    assert int(stored.version_at.timestamp()) == event["created"]
+
+
+async def test_events_delivered_in_reverse_order_converge(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    sandbox_config: SandboxConfig,
+    sandbox_url: str,
+) -> None:
+    _account, business_id = await _connected(client, make_account)
+    async with app.state.db.session() as session:
+        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
+    base = int(time.time()) + 60
+    history = []
+    for step, (status, refunded) in enumerate(
+        [("pending", 0), ("succeeded", 0), ("succeeded", 100), ("succeeded", charge["amount"])]
+    ):
+        version = copy.deepcopy(charge)
+        version["status"], version["amount_refunded"] = status, refunded
+        version["refunded"] = refunded == charge["amount"]
+        kind = "charge.refunded" if refunded else "charge.succeeded"
+        history.append(_event(version, kind, account_id, base + step))
+    for event in reversed(history):
+        assert (await post_event(client, event, sandbox_config.webhook_secret)).status_code == 200
+        await app.state.queue.join()
+
+    async with app.state.db.session() as session:
+        stored = await session.get(StripeCharge, (uuid.UUID(business_id), charge["id"]))
+    assert stored is not None
+    assert (stored.status, stored.amount_refunded, stored.refunded) == (
+        "succeeded",
+        charge["amount"],
+        True,
+    )
+    assert int(stored.version_at.timestamp()) == base + 3
+
+
+async def test_charge_refunded_upserts_its_embedded_refunds_and_settled_amounts(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    sandbox_config: SandboxConfig,
+    sandbox_url: str,
+) -> None:
+    _account, business_id = await _connected(client, make_account)
+    async with app.state.db.session() as session:
+        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
+    refund = {
+        "id": "re_test_embedded",
+        "object": "refund",
+        "amount": 250,
+        "charge": charge["id"],
+        "created": charge["created"] + 3600,
+        "currency": charge["currency"],
+        "status": "succeeded",
+        "reason": "requested_by_customer",
+        "balance_transaction": None,
+        "metadata": {"note": "call Jane at +1 512-555-0100"},
+    }
+    charge.update(amount_refunded=250, refunds={"object": "list", "data": [refund]})
+    event = _event(charge, "charge.refunded", account_id, int(time.time()) + 60)
+    assert (await post_event(client, event, sandbox_config.webhook_secret)).status_code == 200
+    await app.state.queue.join()
+
+    async with app.state.db.session() as session:
+        stored_refund = await session.get(StripeRefund, (uuid.UUID(business_id), refund["id"]))
+        stored_charge = await session.get(StripeCharge, (uuid.UUID(business_id), charge["id"]))
+    assert stored_refund is not None
+    assert (stored_refund.charge_id, stored_refund.amount) == (charge["id"], 250)
+    assert stored_charge is not None
+    assert stored_charge.amount_refunded == 250
+    # The event names the balance transaction by id only; processing read it from Stripe.
+    assert stored_charge.balance_transaction_id == charge["balance_transaction"]
+    assert stored_charge.fee is not None
+    assert stored_charge.settled_amount is not None
+
+
+async def test_the_sweeper_processes_events_no_job_handled(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    settings: Settings,
+    sandbox_config: SandboxConfig,
+    sandbox_url: str,
+) -> None:
+    _account, business_id = await _connected(client, make_account)
+    async with app.state.db.session() as session:
+        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    payout = await _sandbox_object(sandbox_url, sandbox_config, account_id, "payouts")
+    payout["status"] = "failed"
+    payout["failure_code"] = "account_closed"
+    event = _event(payout, "payout.failed", account_id, int(time.time()) + 60)
+
+    queue = get_queue()
+    set_queue(DroppingQueue())  # the job system is down: the event is stored, not processed
+    try:
+        assert (await post_event(client, event, sandbox_config.webhook_secret)).status_code == 200
+    finally:
+        set_queue(queue)
+    async with app.state.db.session() as session:
+        stored = (
+            await session.execute(select(StripeEvent).where(StripeEvent.event_id == event["id"]))
+        ).scalar_one()
+    assert stored.processed_at is None
+
+    processed = await webhooks.process_pending_events(
+        app.state.db, app.state.stripe_config, min_age=timedelta(0)
+    )
+    assert processed == 1
+    async with app.state.db.session() as session:
+        row = await session.get(StripePayout, (uuid.UUID(business_id), payout["id"]))
+        stored = (
+            await session.execute(select(StripeEvent).where(StripeEvent.event_id == event["id"]))
+        ).scalar_one()
+    assert row is not None
+    assert (row.status, row.failure_code) == ("failed", "account_closed")
+    assert stored.processed_at is not None

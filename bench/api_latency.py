@@ -1,0 +1,85 @@
+"""GET /users/me with a valid JWT vs a bare `SELECT 1` endpoint, with wrk, on PostgreSQL.
+
+Run: backend/.venv/bin/python bench/api_latency.py [--connections 64] [--duration 15]
+Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL on 127.0.0.1.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import httpx
+
+from common import machine, postgres_database, server
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(url: str, connections: int, duration: int, headers: dict[str, str]) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    for name, value in headers.items():
+        command[1:1] = ["-H", f"{name}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        return float(value) * UNITS[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p50": percentile("50"),
+        "p99": percentile("99"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=15)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+
+    with postgres_database() as url, server(
+        "bench.api_app:app", {"DATABASE_URL": url, "APP_ENV": "test", "JWT_SECRET": "b" * 64}
+    ) as base:
+        signup = httpx.post(
+            f"{base}/api/v1/auth/signup",
+            json={"email": "bench@example.com", "password": "a long bench password", "name": "B"},
+        )
+        token = signup.json()["token"]
+        httpx.post(
+            f"{base}/api/v1/users/businesses",
+            json={"name": "Bench Co"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        # Warm both paths so the first figures aren't connection set-up.
+        run_wrk(f"{base}/bench/select1", args.connections, 3, {})
+        baseline = run_wrk(f"{base}/bench/select1", args.connections, args.duration, {})
+        me = run_wrk(
+            f"{base}/api/v1/users/me",
+            args.connections,
+            args.duration,
+            {"Authorization": f"Bearer {token}"},
+        )
+
+    ratio = me["rps"] / baseline["rps"]
+    print(f"date: {datetime.now(UTC):%Y-%m-%d}  machine: {machine()}")
+    print(f"connections: {args.connections}, duration: {args.duration}s, 1 uvicorn worker, PostgreSQL")
+    for name, result in (("baseline SELECT 1", baseline), ("GET /users/me", me)):
+        print(
+            f"{name:20} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms"
+            f"  p99 {result['p99']:6.1f} ms  non-2xx {result['errors']:.0f}"
+        )
+    print(f"throughput ratio: {ratio:.2f}x baseline (goal >= 0.5)  p99 goal <= 50 ms")
+    print("goal met" if ratio >= 0.5 and me["p99"] <= 50 and not me["errors"] else "goal NOT met")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The webhook benchmark's app: the real Vaultra app plus a baseline that only stores the raw
+body (no verification, no minimization, no lookup) in a table the benchmark creates."""
+
+from app.core.deps import SessionDep
+from app.main import create_app
+from fastapi import Request
+from sqlalchemy import text
+
+app = create_app()
+
+
+@app.post("/bench/raw-webhook")
+async def raw_webhook(request: Request, session: SessionDep) -> dict[str, bool]:
+    body = (await request.body()).decode()
+    await session.execute(
+        text("INSERT INTO bench_raw_webhooks (body) VALUES (:body)"), {"body": body}
+    )
+    return {"received": True}
