@@ -19,6 +19,7 @@ from app.agent.runtime import AgentRuntime
 from app.auth.router import router as auth_router
 from app.core.config import AppEnv, Settings, get_settings
 from app.core.db import Database
+from app.core.devpages import router as dev_pages_router
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
@@ -115,6 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health_router)
+    if settings.app_env != AppEnv.production and _same_origin(
+        settings.frontend_url, settings.app_base_url
+    ):
+        app.include_router(dev_pages_router)
     app.include_router(api_router())
     # MCP over streamable HTTP; its bearer check accepts a JWT or a personal access token.
     app.router.routes.append(Route("/mcp", endpoint=mcp_app, include_in_schema=False))
@@ -133,6 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, hsts=settings.app_env == AppEnv.production)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _same_origin(first: str, second: str) -> bool:
+    return first.rstrip("/") == second.rstrip("/")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -274,6 +274,24 @@ def _readiness(facts: _Facts, _question: str) -> list[str]:
     return lines
 
 
+def _component_moves(
+    r: ReadinessBreakdown, latest: dict[str, float], previous: dict[str, float]
+) -> list[str]:
+    """The components whose change moved the score most, largest first."""
+    moves = []
+    for component in r.components:
+        if component.name in latest and component.name in previous:
+            change = latest[component.name] - previous[component.name]
+            impact = component.weight * change
+            if abs(impact) >= 0.5:
+                moves.append((impact, component, previous[component.name], latest[component.name]))
+    moves.sort(key=lambda move: move[0])
+    return [
+        f"- **{c.label}**: {before:.0f} → {after:.0f}/100 ({impact:+.1f} points)"
+        for impact, c, before, after in moves[:4]
+    ]
+
+
 def _score_drop(facts: _Facts, _question: str) -> list[str]:
     if (missing := _no_score(facts)) is not None:
         return missing
@@ -289,6 +307,10 @@ def _score_drop(facts: _Facts, _question: str) -> list[str]:
             f"{latest.score} ({latest.computed_at:%b %d, %Y}), {delta:+d} points; "
             f"the trend is {r.trend}."
         )
+        moves = _component_moves(r, latest.component_scores, previous.component_scores)
+        if moves:
+            lines.append("What moved since then (in points of the overall score):")
+            lines.append("\n".join(moves))
         low = min(r.history, key=lambda point: point.score)
         high = max(r.history, key=lambda point: point.score)
         if high.score != low.score:

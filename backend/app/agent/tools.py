@@ -174,6 +174,7 @@ class ScorePoint(BaseModel):
     score: int
     tier: str
     computed_at: datetime
+    component_scores: dict[str, float] = Field(default_factory=dict)
 
 
 class FundingOptionSummary(BaseModel):
@@ -252,7 +253,12 @@ async def get_readiness_breakdown(ctx: ToolContext, args: BusinessInput) -> Read
         helping=[c.name for c in components if c.status == "helps"],
         funding_options=[_funding(option) for option in readiness.funding_options],
         history=[
-            ScorePoint(score=item.score, tier=item.tier, computed_at=item.computed_at)
+            ScorePoint(
+                score=item.score,
+                tier=item.tier,
+                computed_at=item.computed_at,
+                component_scores=item.component_scores,
+            )
             for item in history
         ],
     )

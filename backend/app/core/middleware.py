@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
 }
 # The interactive docs and the sandbox's authorize page render HTML with inline scripts/CDN assets.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-HTML_PATH_PREFIXES = ("/api/v1/docs", "/api/v1/redoc", "/stripe-sandbox")
+HTML_PATH_PREFIXES = ("/api/v1/docs", "/api/v1/redoc", "/stripe-sandbox", "/dashboard", "/auth/")
 
 
 class RequestContextMiddleware:

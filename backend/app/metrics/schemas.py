@@ -111,6 +111,9 @@ class ReadinessHistoryItem(BaseModel):
     computed_at: datetime
     model_version: str
     snapshot_id: uuid.UUID | None
+    component_scores: dict[str, float] = Field(
+        default_factory=dict, description="Each component's score (0 to 100) at that time."
+    )
 
 
 class ReadinessHistoryRead(BaseModel):

@@ -448,7 +448,16 @@ async def get_readiness_history(
         .order_by(ReadinessScore.computed_at.desc(), ReadinessScore.id)
         .limit(limit)
     )
-    return [ReadinessHistoryItem.model_validate(row) for row in result.scalars()]
+    return [
+        ReadinessHistoryItem.model_validate(row).model_copy(
+            update={
+                "component_scores": {
+                    name: float(component["score"]) for name, component in row.components.items()
+                }
+            }
+        )
+        for row in result.scalars()
+    ]
 
 
 async def simulate_readiness(

@@ -80,6 +80,8 @@ def expectations(data: BusinessData, recommendation_titles: list[str]) -> dict[s
             f"from {data.history[1]}",
             f"to {data.history[0]}",
             f"{data.history[0] - data.history[1]:+d} points",
+            "What moved since then",
+            f"**{disputes.label}**: 100 → ",
         ],
         "Are my payouts healthy?": [
             format_percent(m["payout_failure_rate_90d"]),
