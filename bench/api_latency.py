@@ -12,7 +12,6 @@ import sys
 from datetime import UTC, datetime
 
 import httpx
-
 from common import machine, postgres_database, server
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

@@ -1,10 +1,11 @@
 """The webhook benchmark's app: the real Vaultra app plus a baseline that only stores the raw
 body (no verification, no minimization, no lookup) in a table the benchmark creates."""
 
-from app.core.deps import SessionDep
-from app.main import create_app
 from fastapi import Request
 from sqlalchemy import text
+
+from app.core.deps import SessionDep
+from app.main import create_app
 
 app = create_app()
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.agent import service
+from app.agent.dependencies import OwnedConversation
 from app.agent.engine import Turn, run_turn
 from app.agent.events import TextDelta, ToolRunEvent, TurnDone, TurnEvent, TurnResult
 from app.agent.models import MessageRole
@@ -149,9 +150,8 @@ async def list_conversations(
     responses=error_responses(400, 401, 403, 404),
 )
 async def get_conversation(
-    session: SessionDep, user: CurrentUser, conversation_id: uuid.UUID
+    session: SessionDep, conversation: OwnedConversation
 ) -> ConversationRead:
-    conversation = await service.get_conversation(session, user.id, conversation_id)
     messages = await service.list_messages(session, conversation.id)
     return ConversationRead(
         id=conversation.id,

@@ -22,9 +22,14 @@ async def get_conversation(
     session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID
 ) -> Conversation:
     """The user's own conversation, about a business the user still belongs to."""
-    conversation = await session.get(Conversation, conversation_id)
-    # Another user's conversation answers like a missing one.
-    if conversation is None or conversation.user_id != user_id:
+    # Filtered by owner in the query: another user's conversation answers like a missing one.
+    result = await session.execute(
+        select(Conversation).where(
+            Conversation.id == conversation_id, Conversation.user_id == user_id
+        )
+    )
+    conversation = result.scalar_one_or_none()
+    if conversation is None:
         raise ConversationNotFound()
     if not await users_service.is_member(session, user_id, conversation.business_id):
         raise BusinessAccessDenied()
