@@ -11,7 +11,7 @@ from app.agent import service
 from app.agent.dependencies import OwnedConversation
 from app.agent.engine import Turn, run_turn
 from app.agent.events import TextDelta, ToolRunEvent, TurnDone, TurnEvent, TurnResult
-from app.agent.models import MessageRole
+from app.agent.models import Conversation, Message, MessageRole
 from app.agent.runtime import AgentRuntime
 from app.agent.schemas import (
     ChatRequest,
@@ -28,6 +28,7 @@ from app.core.db import Database, checkpoint
 from app.core.deps import DatabaseDep, SessionDep
 from app.core.errors import AppError, error_responses
 from app.users.dependencies import CurrentBusiness
+from app.users.models import User
 from app.users.service import BusinessAccess
 
 logger = logging.getLogger("vaultra.agent")
@@ -43,6 +44,21 @@ def get_runtime(request: Request) -> AgentRuntime:
 RuntimeDep = Annotated[AgentRuntime, Depends(get_runtime)]
 
 
+async def _start_turn(
+    session: SessionDep, user: User, access: BusinessAccess, body: ChatRequest
+) -> tuple[Conversation, Message, list[tuple[MessageRole, str]]]:
+    """Save the question (in a new or the given conversation) and read the turns before it."""
+    conversation, user_message = await service.start_turn(
+        session,
+        user_id=user.id,
+        access=access,
+        message=body.message,
+        conversation_id=body.conversation_id,
+    )
+    history = await service.recent_history(session, conversation.id, before=user_message.id)
+    return conversation, user_message, history
+
+
 @router.post(
     "/chat", response_model=ChatResponse, responses=error_responses(400, 401, 403, 404, 503)
 )
@@ -54,14 +70,7 @@ async def chat(
     body: ChatRequest,
 ) -> ChatResponse:
     """Ask the agent about the business; the answer cites the knowledge it used."""
-    conversation, user_message = await service.start_turn(
-        session,
-        user_id=user.id,
-        access=access,
-        message=body.message,
-        conversation_id=body.conversation_id,
-    )
-    history = await service.recent_history(session, conversation.id, before=user_message.id)
+    conversation, _question, history = await _start_turn(session, user, access, body)
     # The question is kept even when the model then fails (503), and no transaction stays
     # open across the model's round trips.
     await checkpoint(session)
@@ -102,14 +111,7 @@ async def chat_stream(
     body: ChatRequest,
 ) -> StreamingResponse:
     """The same as /chat, streamed as the answer is written."""
-    conversation, user_message = await service.start_turn(
-        session,
-        user_id=user.id,
-        access=access,
-        message=body.message,
-        conversation_id=body.conversation_id,
-    )
-    history = await service.recent_history(session, conversation.id, before=user_message.id)
+    conversation, user_message, history = await _start_turn(session, user, access, body)
     # The request's unit of work commits the question before the stream starts.
     stream = _sse_stream(
         runtime,

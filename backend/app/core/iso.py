@@ -435,16 +435,3 @@ COUNTRIES = frozenset(
         "ZW",
     ]
 )
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    """`123456, "usd"` → `"$1,234.56"`; other currencies get their code."""
-    currency = currency.lower()
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        major = f"{amount_minor:,}"
-    else:
-        sign = "-" if amount_minor < 0 else ""
-        major = f"{sign}{abs(amount_minor) / 100:,.2f}"
-    if currency == "usd":
-        return major.replace("-", "-$") if major.startswith("-") else f"${major}"
-    return f"{major} {currency.upper()}"

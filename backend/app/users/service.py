@@ -146,12 +146,6 @@ async def get_business(session: AsyncSession, business_id: uuid.UUID) -> Busines
     return await session.get(Business, business_id)
 
 
-async def list_business_ids(session: AsyncSession) -> list[uuid.UUID]:
-    """Every business, for scheduled jobs that sweep all of them."""
-    result = await session.execute(select(Business.id).order_by(Business.created_at))
-    return list(result.scalars())
-
-
 async def is_member(session: AsyncSession, user_id: uuid.UUID, business_id: uuid.UUID) -> bool:
     result = await session.execute(
         select(Membership.id).where(
