@@ -36,7 +36,7 @@ logger = logging.getLogger("vaultra.agent")
 router = APIRouter(prefix="/agent", tags=["agent"])
 
 
-def get_runtime(request: Request) -> AgentRuntime:
+async def get_runtime(request: Request) -> AgentRuntime:
     runtime: AgentRuntime = request.app.state.agent
     return runtime
 

@@ -32,13 +32,13 @@ async def get_current_user(
     return await auth_service.authenticate(session, settings, credentials.credentials)
 
 
-def get_login_throttle(
+async def get_login_throttle(
     settings: SettingsDep, database: DatabaseDep, redis: RedisDep
 ) -> LoginThrottle:
     return LoginThrottle(settings, database, redis)
 
 
-def get_client_ip(request: Request) -> str:
+async def get_client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -1,13 +1,14 @@
 """Database engine, sessions, column types, and every SQLite/PostgreSQL difference."""
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event, text
+from sqlalchemy import JSON, DateTime, MetaData, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -74,14 +75,41 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# A pooled connection idle for longer than this is pinged before use (see _ping_if_idle).
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
+    event.listen(engine.sync_engine, "checkin", _record_checkin)
+    event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _record_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Pre-ping, but only connections that sat idle.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: with asyncpg that is three round trips
+    (BEGIN, `;`, ROLLBACK), as many as a whole request's own. A connection in steady use has just
+    proven itself; one that sat idle may have been dropped by a failover or a proxy's timeout.
+    Raising DisconnectionError makes the pool replace it and retry the checkout. A connection
+    that dies mid-use invalidates the whole pool (SQLAlchemy's disconnect handling).
+    """
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as error:
+        raise exc.DisconnectionError("idle connection failed its ping") from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

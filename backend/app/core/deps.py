@@ -12,12 +12,12 @@ from app.core.config import Settings
 from app.core.db import Database, run_after_commit
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
@@ -35,12 +35,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await run_after_commit(session)
 
 
-def get_redis(request: Request) -> Redis | None:
+async def get_redis(request: Request) -> Redis | None:
     redis: Redis | None = request.app.state.redis
     return redis
 
 
-def get_http_client(request: Request) -> httpx.AsyncClient:
+async def get_http_client(request: Request) -> httpx.AsyncClient:
     client: httpx.AsyncClient = request.app.state.http
     return client
 

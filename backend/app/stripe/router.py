@@ -27,7 +27,13 @@ async def get_stripe_config(request: Request) -> StripeConfig:
     return config
 
 
+async def get_webhook_inbox(request: Request) -> webhooks.WebhookInbox:
+    inbox: webhooks.WebhookInbox = request.app.state.webhook_inbox
+    return inbox
+
+
 StripeConfigDep = Annotated[StripeConfig, Depends(get_stripe_config)]
+WebhookInboxDep = Annotated[webhooks.WebhookInbox, Depends(get_webhook_inbox)]
 
 
 def _to_dashboard(
@@ -104,11 +110,11 @@ async def disconnect(
 @webhook_router.post("/stripe", response_model=WebhookReceipt, responses=error_responses(400))
 async def stripe_webhook(
     request: Request,
-    session: SessionDep,
+    inbox: WebhookInboxDep,
     config: StripeConfigDep,
     stripe_signature: Annotated[str | None, Header()] = None,
 ) -> WebhookReceipt:
-    """Verified events are stored before the 200; processing follows as a job."""
+    """Verified events are stored (committed) before the 200; processing follows as a job."""
     payload = await request.body()
-    inserted = await webhooks.receive(session, config, payload, stripe_signature)
+    inserted = await inbox.receive(config, payload, stripe_signature)
     return WebhookReceipt(received=True, duplicate=not inserted)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -235,61 +235,54 @@ def _newest_per_key(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- webhook events ---------------------------------------------------------------------------
 
 
-_STORE_EVENT: dict[str, Any] = {}
+async def store_events(
+    session: AsyncSession, events: Sequence[tuple[dict[str, Any], datetime]]
+) -> dict[str, uuid.UUID | None]:
+    """Store verified (minimized) events, each once, with the business that connected its
+    account; `events` are (payload, created) with distinct ids.
 
-
-def _store_event_statement(session: AsyncSession) -> Any:
-    """Built once per dialect: the webhook endpoint's only statement (it runs per delivery)."""
-    dialect = session.get_bind().dialect.name
-    statement = _STORE_EVENT.get(dialect)
-    if statement is None:
-        events = _table(StripeEvent)
-        owner = (
-            select(IntegrationAccount.business_id)
-            .where(
-                IntegrationAccount.stripe_user_id == bindparam("owner_account"),
+    Returns the events stored now (duplicate deliveries are left out), by event id, with that
+    business. An event no connected business owns is stored as handled: a later connection's
+    backfill reads everything from the API anyway. Two statements whatever the number of
+    events: the owners of their accounts, then one multi-row INSERT … ON CONFLICT DO NOTHING.
+    """
+    accounts = {payload["account"] for payload, _ in events if payload.get("account")}
+    owners: dict[str, uuid.UUID] = {}
+    if accounts:
+        result = await session.execute(
+            select(IntegrationAccount.stripe_user_id, IntegrationAccount.business_id).where(
+                IntegrationAccount.stripe_user_id.in_(accounts),
                 IntegrationAccount.status == CONNECTED,
             )
-            .scalar_subquery()
         )
-        now = bindparam("now", type_=events.c.received_at.type)
-        statement = _STORE_EVENT[dialect] = (
-            insert_for(session, events)
-            .values(
-                business_id=owner,
-                received_at=now,
-                processed_at=case((owner.is_(None), now), else_=None),
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(events.c.business_id)
+        owners = dict(result.all())
+    now = utcnow()
+    rows = []
+    for payload, created in events:
+        owner = owners.get(payload.get("account") or "")
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "event_id": payload["id"],
+                "account_id": payload.get("account"),
+                "business_id": owner,
+                "type": payload["type"],
+                "livemode": bool(payload.get("livemode")),
+                "created": created,
+                "payload": payload,
+                "received_at": now,
+                "processed_at": None if owner else now,
+                "attempts": 0,
+            }
         )
-    return statement
-
-
-async def store_event(
-    session: AsyncSession, payload: dict[str, Any], *, created: datetime
-) -> tuple[bool, uuid.UUID | None]:
-    """Store a verified (minimized) event once, with the business that connected its account.
-
-    Returns (stored now, that business); (False, None) for a duplicate delivery. An event no
-    connected business owns is stored as handled: a later connection's backfill reads
-    everything from the API anyway. One statement: the business lookup is a subquery, the
-    duplicate check the unique event id.
-    """
-    params = {
-        "id": uuid.uuid4(),
-        "event_id": payload["id"],
-        "account_id": payload.get("account"),
-        "owner_account": payload.get("account"),
-        "type": payload["type"],
-        "livemode": bool(payload.get("livemode")),
-        "created": created,
-        "payload": payload,
-        "now": utcnow(),
-        "attempts": 0,
-    }
-    row = (await session.execute(_store_event_statement(session), params)).first()
-    return (True, row[0]) if row is not None else (False, None)
+    table = _table(StripeEvent)
+    statement = (
+        insert_for(session, table)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)
+    )
+    stored = set((await session.execute(statement, rows)).scalars())
+    return {row["event_id"]: row["business_id"] for row in rows if row["event_id"] in stored}
 
 
 async def get_event(session: AsyncSession, event_id: str) -> StripeEvent | None:

@@ -7,13 +7,15 @@ Processing is idempotent and order-independent: rows are upserted by Stripe id w
 `created` as their version, so an older event never overwrites a newer state.
 """
 
-import json
+import asyncio
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import stripe
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +59,7 @@ def verify(payload: bytes, signature: str | None, secrets: Sequence[str]) -> dic
     else:
         raise InvalidWebhook()
     try:
-        event = json.loads(payload)
+        event = orjson.loads(payload)
     except ValueError as exc:
         raise InvalidWebhookPayload() from exc
     if not (
@@ -72,25 +74,89 @@ def verify(payload: bytes, signature: str | None, secrets: Sequence[str]) -> dic
     return event
 
 
-async def receive(
-    session: AsyncSession, config: StripeConfig, payload: bytes, signature: str | None
-) -> bool:
-    """Verify and store an event; False for a duplicate delivery. Raises InvalidWebhook."""
-    event = verify(payload, signature, config.webhook_secrets)
-    created = to_datetime(event["created"]) or utcnow()
-    inserted, business_id = await service.store_event(
-        session, project_event(event), created=created
-    )
-    if business_id is not None:
-        # Keyed: while the business's run is queued, more events add nothing (that run will see
-        # them); during a run, one follow-up is queued. A burst of events makes a few jobs.
-        enqueue_after_commit(
-            session,
-            "stripe_process_events",
-            job_key=f"stripe-events:{business_id}",
-            business_id=str(business_id),
+@dataclass(eq=False)
+class _Delivery:
+    payload: dict[str, Any]
+    created: datetime
+    stored: asyncio.Future[bool]
+
+
+class WebhookInbox:
+    """Stores verified events with group commit.
+
+    Deliveries that arrive while a write is in flight wait for it, then are stored together by
+    the next one, in one transaction. Each delivery is answered only once the transaction that
+    holds its event has committed, so an acknowledged event is never lost; under load one
+    commit (and its round trips) serves many deliveries instead of one each. With no
+    concurrency there is no wait: a lone delivery is written at once.
+    """
+
+    def __init__(self, db: Database, *, max_batch: int = 256) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._waiting: list[_Delivery] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def receive(self, config: StripeConfig, payload: bytes, signature: str | None) -> bool:
+        """Verify and store an event; False for a duplicate delivery. Raises InvalidWebhook."""
+        event = verify(payload, signature, config.webhook_secrets)
+        delivery = _Delivery(
+            payload=project_event(event),
+            created=to_datetime(event["created"]) or utcnow(),
+            stored=asyncio.get_running_loop().create_future(),
         )
-    return inserted
+        self._waiting.append(delivery)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_waiting())
+        # Shielded: a sender that hangs up does not cancel a write other deliveries share.
+        return await asyncio.shield(delivery.stored)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer
+
+    async def _write_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
+                await self._write(batch)
+        finally:
+            self._writer = None
+
+    async def _write(self, batch: list[_Delivery]) -> None:
+        try:
+            stored = await self._store(batch)
+        except Exception as error:
+            if len(batch) > 1:
+                # One event the database refuses must not fail the others.
+                for delivery in batch:
+                    await self._write([delivery])
+                return
+            batch[0].stored.set_exception(error)
+            return
+        for delivery in batch:
+            delivery.stored.set_result(delivery in stored)
+
+    async def _store(self, batch: list[_Delivery]) -> set[_Delivery]:
+        """The deliveries whose event was stored now (the first of any repeated in the batch)."""
+        first: dict[str, _Delivery] = {}
+        for delivery in batch:
+            first.setdefault(delivery.payload["id"], delivery)
+        async with self.db.session() as session:
+            stored = await service.store_events(
+                session, [(delivery.payload, delivery.created) for delivery in first.values()]
+            )
+            for business_id in {owner for owner in stored.values() if owner is not None}:
+                # Keyed: while the business's run is queued, more events add nothing (that run
+                # will see them); during a run, one follow-up is queued.
+                enqueue_after_commit(
+                    session,
+                    "stripe_process_events",
+                    job_key=f"stripe-events:{business_id}",
+                    business_id=str(business_id),
+                )
+        return {delivery for event_id, delivery in first.items() if event_id in stored}
 
 
 async def process_events(

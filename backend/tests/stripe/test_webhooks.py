@@ -1,3 +1,4 @@
+import asyncio
 import copy
 import json
 import time
@@ -24,7 +25,7 @@ from app.stripe.models import (
     StripeRefund,
 )
 from stripe_sandbox import SandboxConfig
-from tests.conftest import Account
+from tests.conftest import TEST_DB, Account
 from tests.stripe.conftest import connect_merchant, post_event, sign, wait_for_sync
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -286,3 +287,79 @@ async def test_the_sweeper_processes_events_no_job_handled(
     assert row is not None
     assert (row.status, row.failure_code) == ("failed", "account_closed")
     assert stored.processed_at is not None
+
+
+async def test_concurrent_deliveries_are_each_stored_once_and_processed(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    sandbox_config: SandboxConfig,
+    sandbox_url: str,
+) -> None:
+    """A burst shares transactions (group commit); each event is still stored and acknowledged
+    once, and its second delivery, arriving at the same moment, is reported as a duplicate."""
+    _account, business_id = await _connected(client, make_account)
+    async with app.state.db.session() as session:
+        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
+    events_before = await _count(app.state.db, StripeEvent)
+    now = int(time.time())
+    events = [
+        _event({**charge, "id": f"ch_burst{index:04d}"}, "charge.succeeded", account_id, now)
+        for index in range(40)
+    ]
+    deliveries = events + events[:10]
+    responses = await asyncio.gather(
+        *(post_event(client, event, sandbox_config.webhook_secret) for event in deliveries)
+    )
+    assert [response.status_code for response in responses] == [200] * len(deliveries)
+    answers: dict[str, list[bool]] = {}
+    for event, response in zip(deliveries, responses, strict=True):
+        answers.setdefault(event["id"], []).append(response.json()["duplicate"])
+    assert all(sorted(flags) == [False, *[True] * (len(flags) - 1)] for flags in answers.values())
+    assert await _count(app.state.db, StripeEvent) == events_before + 40
+
+    await app.state.queue.join()
+    async with app.state.db.session() as session:
+        burst = (
+            await session.execute(
+                select(func.count())
+                .select_from(StripeCharge)
+                .where(
+                    StripeCharge.business_id == uuid.UUID(business_id),
+                    StripeCharge.stripe_id.like("ch_burst%"),
+                )
+            )
+        ).scalar_one()
+        pending = (
+            await session.execute(
+                select(func.count())
+                .select_from(StripeEvent)
+                .where(StripeEvent.processed_at.is_(None))
+            )
+        ).scalar_one()
+    assert burst == 40
+    assert pending == 0
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="PostgreSQL refuses NUL characters in text")
+async def test_an_event_the_database_refuses_fails_alone(
+    app: FastAPI, client: httpx.AsyncClient, sandbox_config: SandboxConfig
+) -> None:
+    charge = {"id": "ch_unknown", "object": "charge", "amount": 500, "created": 1_700_000_000}
+    now = int(time.time())
+    good = [_event(charge, "charge.succeeded", "acct_nobody_connected", now) for _ in range(6)]
+    refused = _event(charge, "charge.succeeded", "acct_nobody_connected", now)
+    refused["id"] = "evt_test_nul\u0000"
+    responses = await asyncio.gather(
+        *(
+            post_event(client, event, sandbox_config.webhook_secret)
+            for event in [*good[:3], refused, *good[3:]]
+        )
+    )
+    statuses = [response.status_code for response in responses]
+    # Not acknowledged, so Stripe retries it; the events around it are stored and answered.
+    assert statuses == [200, 200, 200, 500, 200, 200, 200]
+    async with app.state.db.session() as session:
+        stored = set((await session.execute(select(StripeEvent.event_id))).scalars())
+    assert stored == {event["id"] for event in good}

@@ -1,0 +1,42 @@
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.core import db as core_db
+from app.core.db import Database
+from tests.conftest import TEST_DB
+
+pytestmark = pytest.mark.skipif(
+    TEST_DB != "postgres", reason="connections to a database server; SQLite has none to lose"
+)
+
+
+async def test_pooled_connections_the_server_dropped_are_replaced_after_idling(
+    client: httpx.AsyncClient, db: Database, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failover or a proxy timeout kills idle connections; the next request must not fail."""
+    account = await make_account()
+    async with db.session() as session:
+        pids = set((await session.execute(text("SELECT pg_backend_pid()"))).scalars())
+    monkeypatch.setattr(core_db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    # From outside the app's pool, as a failover would.
+    outsider = Database(db.url)
+    try:
+        async with outsider.session() as session:
+            killed = (
+                await session.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity, pg_terminate_backend(pid)"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            ).scalars()
+            assert pids <= set(killed)
+    finally:
+        await outsider.dispose()
+    assert pids  # the pool held at least one connection that is now dead
+
+    response = await client.get("/api/v1/users/me", headers=account.headers)
+    assert response.status_code == 200, response.text
