@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(settings.database_url)
+        app.state.db = Database.from_settings(settings)
         app.state.webhook_inbox = WebhookInbox(app.state.db)
         app.state.redis = create_redis(settings.redis_url) if settings.redis_url else None
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 
 async def _with_runtime(settings: Settings, work: Callable[[AgentRuntime], Awaitable[T]]) -> T:
-    database = Database(settings.database_url)
+    database = Database.from_settings(settings)
     runtime = AgentRuntime(settings, database)
     try:
         return await work(runtime)

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     database_url: str = ""
+    # PostgreSQL connections per process: kept open, plus extra ones opened under load. Requests
+    # beyond both wait for a connection, so size them to the concurrency a worker serves.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
     redis_url: str | None = None
     # With REDIS_URL, jobs go to ARQ and `vaultra worker` runs them; without, the API does.
     jobs_queue_name: str = "vaultra:jobs"

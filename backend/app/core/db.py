@@ -22,6 +22,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_c
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from app.core.config import Settings
+
 logger = logging.getLogger("vaultra.db")
 
 NAMING_CONVENTION = {
@@ -79,12 +81,12 @@ class Timestamps:
 PING_AFTER_IDLE_SECONDS = 2.0
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
     event.listen(engine.sync_engine, "checkin", _record_checkin)
     event.listen(engine.sync_engine, "checkout", _ping_if_idle)
     return engine
@@ -124,10 +126,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One engine and its session factory, shared by the app, the jobs and the CLI."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.url = database_url
-        self.engine = create_engine(database_url)
+        self.engine = create_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Database":
+        return cls(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
 
     @property
     def dialect(self) -> str:
@@ -266,3 +276,46 @@ async def upsert(
         where=where,
     )
     await session.execute(statement, list(rows))
+
+
+@asynccontextmanager
+async def ordered_aggregation(session: AsyncSession) -> AsyncIterator[int]:
+    """Tune the transaction for big GROUP BYs that an index already delivers in group order;
+    yields how many processes one statement may run on (PostgreSQL's parallel workers plus the
+    leader; 1 on SQLite).
+
+    PostgreSQL only:
+    - `enable_hashagg = off`: streaming the groups out of the index beats hashing them (a
+      year of charges into ~160k customers: 0.2 s against 0.45 s), but with a large `work_mem`
+      the planner prefers the hash table;
+    - `plan_cache_mode = force_custom_plan`: the driver prepares statements, and after five
+      runs PostgreSQL may switch to a generic plan, which cannot see how many rows a day range
+      holds: it sorted a year of charges by customer instead (0.7 s against 0.3 s);
+    - `jit = off`: compiling a big aggregation costs 10 ms, and ~400 ms over the workers of a
+      parallel plan, for nothing.
+
+    All are transaction-local (`set_config(..., true)`) and restored when the block ends; if
+    it raises, they last until the transaction ends.
+    """
+    if dialect_of(session) != "postgresql":
+        yield 1
+        return
+    hashagg, plan_cache_mode, jit, workers = (
+        await session.execute(
+            text(
+                "SELECT current_setting('enable_hashagg'), current_setting('plan_cache_mode'),"
+                " current_setting('jit'), current_setting('max_parallel_workers_per_gather')::int"
+            )
+        )
+    ).one()
+    configure = text(
+        "SELECT set_config('enable_hashagg', :hashagg, true),"
+        " set_config('plan_cache_mode', :plan_cache_mode, true), set_config('jit', :jit, true)"
+    )
+    await session.execute(
+        configure, {"hashagg": "off", "plan_cache_mode": "force_custom_plan", "jit": "off"}
+    )
+    yield 1 + workers
+    await session.execute(
+        configure, {"hashagg": hashagg, "plan_cache_mode": plan_cache_mode, "jit": jit}
+    )

@@ -35,7 +35,7 @@ _SECRET_PATTERNS = re.compile(
 @asynccontextmanager
 async def job_context(settings: Settings) -> AsyncIterator[JobContext]:
     """The database and HTTP client a job runner needs (worker, CLI)."""
-    database = Database(settings.database_url)
+    database = Database.from_settings(settings)
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
             yield JobContext(db=database, settings=settings, http=http)

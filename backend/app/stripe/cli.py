@@ -44,7 +44,7 @@ def sync_command(
 async def _sync(
     settings: Settings, business_id: uuid.UUID, *, full: bool
 ) -> tuple[sync.SyncResult, dict[str, int]]:
-    db = Database(settings.database_url)
+    db = Database.from_settings(settings)
     try:
         result = await sync.sync_business(db, stripe_config(settings), business_id, full=full)
         async with db.session() as session:

@@ -1,10 +1,14 @@
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from app.core import db as core_db
+from app.core.config import Settings
 from app.core.db import Database
 from tests.conftest import TEST_DB
 
@@ -40,3 +44,27 @@ async def test_pooled_connections_the_server_dropped_are_replaced_after_idling(
 
     response = await client.get("/api/v1/users/me", headers=account.headers)
     assert response.status_code == 200, response.text
+
+
+async def test_the_pool_is_sized_by_the_settings(settings: Settings) -> None:
+    database = Database.from_settings(
+        settings.model_copy(update={"database_pool_size": 3, "database_max_overflow": 2})
+    )
+    try:
+        pool = database.engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.size() == 3
+        # Everything above pool size + overflow waits for a connection.
+        connections = [await database.engine.connect() for _ in range(5)]
+        assert pool.checkedout() == 5
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(database.engine.connect(), timeout=0.5)
+        for connection in connections:
+            await connection.close()
+    finally:
+        await database.dispose()
+
+
+def test_a_pool_without_connections_is_refused() -> None:
+    with pytest.raises(ValidationError, match="database_pool_size"):
+        Settings(database_pool_size=0)
