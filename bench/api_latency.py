@@ -1,6 +1,6 @@
 """GET /users/me with a valid JWT vs a bare `SELECT 1` endpoint, with wrk, on PostgreSQL.
 
-Run: backend/.venv/bin/python bench/api_latency.py [--connections 64] [--duration 15]
+Run: backend/.venv/bin/python bench/api_latency.py [--connections 64] [--duration 15] [--pool-size N]
 Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL on 127.0.0.1.
 """
 
@@ -41,13 +41,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument(
+        "--pool-size", type=int, default=None, help="DATABASE_POOL_SIZE (default: the app's)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
 
-    with postgres_database() as url, server(
-        "bench.api_app:app", {"DATABASE_URL": url, "APP_ENV": "test", "JWT_SECRET": "b" * 64}
-    ) as base:
+    env = {"APP_ENV": "test", "JWT_SECRET": "b" * 64}
+    if args.pool_size is not None:
+        env |= {"DATABASE_POOL_SIZE": str(args.pool_size), "DATABASE_MAX_OVERFLOW": "0"}
+    with postgres_database() as url, server("bench.api_app:app", {"DATABASE_URL": url, **env}) as base:
         signup = httpx.post(
             f"{base}/api/v1/auth/signup",
             json={"email": "bench@example.com", "password": "a long bench password", "name": "B"},
@@ -70,7 +74,11 @@ def main() -> None:
 
     ratio = me["rps"] / baseline["rps"]
     print(f"date: {datetime.now(UTC):%Y-%m-%d}  machine: {machine()}")
-    print(f"connections: {args.connections}, duration: {args.duration}s, 1 uvicorn worker, PostgreSQL")
+    pool = f"pool {args.pool_size}" if args.pool_size else "default pool (10 + 10 overflow)"
+    print(
+        f"connections: {args.connections}, duration: {args.duration}s, 1 uvicorn worker,"
+        f" PostgreSQL, {pool}"
+    )
     for name, result in (("baseline SELECT 1", baseline), ("GET /users/me", me)):
         print(
             f"{name:20} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms"

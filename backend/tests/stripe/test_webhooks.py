@@ -42,6 +42,14 @@ async def _connected(
     return account, business["id"]
 
 
+async def _connected_account_id(app: FastAPI) -> str:
+    async with app.state.db.session() as session:
+        account_id: str = (
+            await session.execute(select(IntegrationAccount.stripe_user_id))
+        ).scalar_one()
+    return account_id
+
+
 async def _sandbox_object(
     sandbox_url: str, sandbox: SandboxConfig, account_id: str, resource: str, **params: Any
 ) -> dict[str, Any]:
@@ -150,8 +158,7 @@ async def test_duplicate_deliveries_store_one_event_and_one_state(
     sandbox_url: str,
 ) -> None:
     _account, business_id = await _connected(client, make_account)
-    async with app.state.db.session() as session:
-        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    account_id = await _connected_account_id(app)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     charge["status"], charge["amount_refunded"] = "succeeded", 1
     event = _event(charge, "charge.updated", account_id, int(time.time()) + 60)
@@ -178,8 +185,7 @@ async def test_events_delivered_in_reverse_order_converge(
     sandbox_url: str,
 ) -> None:
     _account, business_id = await _connected(client, make_account)
-    async with app.state.db.session() as session:
-        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    account_id = await _connected_account_id(app)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     base = int(time.time()) + 60
     history = []
@@ -214,8 +220,7 @@ async def test_charge_refunded_upserts_its_embedded_refunds_and_settled_amounts(
     sandbox_url: str,
 ) -> None:
     _account, business_id = await _connected(client, make_account)
-    async with app.state.db.session() as session:
-        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    account_id = await _connected_account_id(app)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     refund = {
         "id": "re_test_embedded",
@@ -256,8 +261,7 @@ async def test_the_sweeper_processes_events_no_job_handled(
     sandbox_url: str,
 ) -> None:
     _account, business_id = await _connected(client, make_account)
-    async with app.state.db.session() as session:
-        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    account_id = await _connected_account_id(app)
     payout = await _sandbox_object(sandbox_url, sandbox_config, account_id, "payouts")
     payout["status"] = "failed"
     payout["failure_code"] = "account_closed"
@@ -299,8 +303,7 @@ async def test_concurrent_deliveries_are_each_stored_once_and_processed(
     """A burst shares transactions (group commit); each event is still stored and acknowledged
     once, and its second delivery, arriving at the same moment, is reported as a duplicate."""
     _account, business_id = await _connected(client, make_account)
-    async with app.state.db.session() as session:
-        account_id = (await session.execute(select(IntegrationAccount.stripe_user_id))).scalar_one()
+    account_id = await _connected_account_id(app)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     events_before = await _count(app.state.db, StripeEvent)
     now = int(time.time())
