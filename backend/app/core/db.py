@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
@@ -189,54 +189,6 @@ async def checkpoint(session: AsyncSession) -> None:
 
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
-
-
-def bytewise(
-    session: AsyncSession, expression: ColumnElement[Any] | QueryableAttribute[Any]
-) -> ColumnElement[Any]:
-    """`expression` (text) compared byte by byte, for GROUP BY / DISTINCT on ids.
-
-    PostgreSQL: `COLLATE "C"`. Equality is unchanged (deterministic collations compare equal
-    only identical bytes), but sorting no longer goes through strcoll(): a per-day
-    `count(DISTINCT customer_id)` over a million charges is ~40% cheaper. SQLite's default
-    BINARY collation already compares bytes.
-    """
-    if dialect_of(session) == "postgresql":
-        return expression.collate("C")
-    return expression.expression
-
-
-@asynccontextmanager
-async def large_aggregation(session: AsyncSession, *, work_mem: str = "64MB") -> AsyncIterator[int]:
-    """Tune the transaction for a few big aggregations; yields how many processes one
-    statement may run on (PostgreSQL's parallel workers plus the leader; 1 on SQLite).
-
-    PostgreSQL only:
-    - `work_mem`: a per-customer hash aggregate over a year of charges (~160k groups) needs
-      ~35 MB; with the 4 MB default it spills or the planner falls back to a sort (~1.5x slower).
-    - `jit = off`: the aggregations are just above `jit_above_cost`; compiling them costs
-      10 ms, and ~400 ms over the workers of a parallel plan, for nothing.
-
-    Both are transaction-local (`set_config(..., true)`) and restored when the block ends; if
-    it raises, they last until the transaction ends.
-    """
-    if dialect_of(session) != "postgresql":
-        yield 1
-        return
-    work_mem_before, jit_before, workers = (
-        await session.execute(
-            text(
-                "SELECT current_setting('work_mem'), current_setting('jit'),"
-                " current_setting('max_parallel_workers_per_gather')::int"
-            )
-        )
-    ).one()
-    configure = text(
-        "SELECT set_config('work_mem', :work_mem, true), set_config('jit', :jit, true)"
-    )
-    await session.execute(configure, {"work_mem": work_mem, "jit": "off"})
-    yield 1 + workers
-    await session.execute(configure, {"work_mem": work_mem_before, "jit": jit_before})
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -65,7 +65,34 @@ class StripeCharge(_StripeObject, Base):
     __tablename__ = "stripe_charges"
     __table_args__ = (
         Index("ix_stripe_charges_business_day", "business_id", "day"),
-        Index("ix_stripe_charges_business_customer", "business_id", "customer_id"),
+        # Metrics (0006): successful charges in (day, customer) and (customer, day) order, so
+        # per-day unique customers and per-customer revenue stream without sorting or hashing.
+        # PostgreSQL also covers the money columns, for index-only scans.
+        Index(
+            "ix_stripe_charges_succeeded_day_customer",
+            "business_id",
+            "day",
+            "customer_id",
+            postgresql_include=["amount", "currency", "settled_amount", "settled_currency"],
+            postgresql_where=text("status = 'succeeded'"),
+            sqlite_where=text("status = 'succeeded'"),
+        ),
+        Index(
+            "ix_stripe_charges_succeeded_customer_day",
+            "business_id",
+            "customer_id",
+            "day",
+            postgresql_include=["amount", "currency", "settled_amount", "settled_currency"],
+            postgresql_where=text("status = 'succeeded'"),
+            sqlite_where=text("status = 'succeeded'"),
+        ),
+        Index(
+            "ix_stripe_charges_failed_day",
+            "business_id",
+            "day",
+            postgresql_where=text("status = 'failed'"),
+            sqlite_where=text("status = 'failed'"),
+        ),
     )
 
     amount: Mapped[int] = mapped_column(Money)

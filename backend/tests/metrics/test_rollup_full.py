@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from app.core.db import Database, large_aggregation
+from app.core.db import Database, ordered_aggregation
 from app.metrics import rollup
 from app.users.models import Business
 from tests.metrics.conftest import StripeData
@@ -42,7 +42,7 @@ async def test_day_ranges_change_nothing(
     await data.save(db)
 
     per_day = await aggregate(db, business, sorted(await aggregate(db, business, None)))
-    monkeypatch.setattr(rollup, "large_aggregation", forced_processes(processes))
+    monkeypatch.setattr(rollup, "ordered_aggregation", forced_processes(processes))
     async with db.session() as session:
         ranges = await rollup._day_ranges(session, business.id, processes)
     if processes == 1:
@@ -63,7 +63,7 @@ async def test_one_day_of_charges(
     data.charge("2025-05-01", 1_000, customer="cus_a")
     data.charge("2025-05-01", 2_000, customer="cus_a")
     await data.save(db)
-    monkeypatch.setattr(rollup, "large_aggregation", forced_processes(3))
+    monkeypatch.setattr(rollup, "ordered_aggregation", forced_processes(3))
     async with db.session() as session:
         assert await rollup._day_ranges(session, business.id, 3) == [
             (date(2025, 5, 1), date(2025, 5, 2))
@@ -73,15 +73,18 @@ async def test_one_day_of_charges(
     assert rows[date(2025, 5, 1)]["gross_volume"] == 3_000
 
 
-async def test_large_aggregation_settings_are_scoped(db: Database) -> None:
-    show = text("SELECT current_setting('work_mem'), current_setting('jit')")
+async def test_ordered_aggregation_settings_are_scoped(db: Database) -> None:
+    show = text(
+        "SELECT current_setting('enable_hashagg'), current_setting('plan_cache_mode'),"
+        " current_setting('jit')"
+    )
     async with db.session() as session:
         if db.dialect != "postgresql":
-            async with large_aggregation(session) as processes:
+            async with ordered_aggregation(session) as processes:
                 assert processes == 1
             return
         before = (await session.execute(show)).one()
-        async with large_aggregation(session, work_mem="48MB") as processes:
+        async with ordered_aggregation(session) as processes:
             assert processes >= 1
-            assert tuple((await session.execute(show)).one()) == ("48MB", "off")
+            assert tuple((await session.execute(show)).one()) == ("off", "force_custom_plan", "off")
         assert (await session.execute(show)).one() == before
