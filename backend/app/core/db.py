@@ -187,6 +187,33 @@ async def checkpoint(session: AsyncSession) -> None:
     await run_after_commit(session)
 
 
+async def can_read_alongside(session: AsyncSession) -> bool:
+    """Whether a second connection (`sibling_session`) would see the data `session` sees.
+
+    Not once `session`'s transaction has written (another connection can't see uncommitted
+    rows), and not on SQLite (one file, one process: nothing to gain). PostgreSQL assigns a
+    transaction id at the first write; the query also flushes pending ORM changes first.
+    """
+    if dialect_of(session) != "postgresql":
+        return False
+    wrote = (
+        await session.execute(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL"))
+    ).scalar_one()
+    return not wrote
+
+
+@asynccontextmanager
+async def sibling_session(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A second, read-only session on `session`'s engine, so a slow read can run alongside
+    `session`'s own statements, on another connection. Check `can_read_alongside` first. It
+    sees committed data only and is rolled back."""
+    async with AsyncSession(session.bind) as sibling:
+        try:
+            yield sibling
+        finally:
+            await sibling.rollback()
+
+
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 

@@ -395,6 +395,17 @@ async def load_rollups(
     return list((await session.execute(statement.order_by(DailyRollup.day))).scalars())
 
 
+async def first_charge_day(session: AsyncSession, business_id: uuid.UUID) -> date | None:
+    """The day of the business's first successful charge (what the rollups would say)."""
+    c = StripeCharge
+    first: date | None = (
+        await session.execute(
+            select(func.min(c.day)).where(c.business_id == business_id, c.status == SUCCEEDED)
+        )
+    ).scalar_one()
+    return first
+
+
 @dataclass(frozen=True)
 class CustomerFigures:
     """Per-customer revenue over a window: the top customers' amounts and how many there are."""

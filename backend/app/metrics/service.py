@@ -5,6 +5,8 @@ Readiness trend: the current score against the latest stored score at least 30 d
 up is `improving`, more than 3 down `declining`, anything else (or no such score) `stable`.
 """
 
+import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import utcnow
+from app.core.db import can_read_alongside, sibling_session, utcnow
 from app.metrics import calculations, rollup, scoring
 from app.metrics.exceptions import (
     DateRangeTooLarge,
@@ -118,7 +120,21 @@ async def compute_metrics(
     now = now or utcnow()
     as_of = now.date()
     currency = business.currency.lower()
-    run = await rollup.update_rollups(session, business.id, currency, now=now, full=full)
+    early: asyncio.Task[CustomerFigures | None] | None = None
+    if full and await can_read_alongside(session):
+        # A full run recomputes the customer figures from the charges anyway: started now, on
+        # a second connection, they run alongside the rollups instead of after them.
+        early = asyncio.create_task(
+            _customer_figures_alongside(session, business.id, currency, as_of)
+        )
+    try:
+        run = await rollup.update_rollups(session, business.id, currency, now=now, full=full)
+    except BaseException:
+        if early is not None:
+            early.cancel()
+            with contextlib.suppress(BaseException):
+                await early
+        raise
     latest = await latest_snapshot(session, business.id)
     if (
         latest is not None
@@ -133,7 +149,12 @@ async def compute_metrics(
     customers = None
     if first_day is not None:
         start, end = calculations.customer_window(first_day, as_of)
-        customers = await _customer_figures(session, business.id, currency, start, end, run)
+        precomputed = await early if early is not None else None
+        customers = await _customer_figures(
+            session, business.id, currency, start, end, run, precomputed=precomputed
+        )
+    elif early is not None:
+        await early
     snapshot = MetricSnapshot(
         business_id=business.id,
         computed_at=now,
@@ -148,6 +169,17 @@ async def compute_metrics(
     return snapshot
 
 
+async def _customer_figures_alongside(
+    session: AsyncSession, business_id: uuid.UUID, currency: str, as_of: date
+) -> CustomerFigures | None:
+    async with sibling_session(session) as sibling:
+        first_day = await rollup.first_charge_day(sibling, business_id)
+        if first_day is None:
+            return None
+        start, end = calculations.customer_window(first_day, as_of)
+        return await rollup.customer_figures(sibling, business_id, currency, start, end)
+
+
 async def _customer_figures(
     session: AsyncSession,
     business_id: uuid.UUID,
@@ -155,6 +187,8 @@ async def _customer_figures(
     start: date,
     end: date,
     run: RollupRun,
+    *,
+    precomputed: CustomerFigures | None = None,
 ) -> CustomerFigures:
     """Per-customer figures, reused while their window and the charges in it are unchanged.
 
@@ -176,7 +210,10 @@ async def _customer_figures(
             top_amounts=tuple(cache["top_amounts"]),
             unique_customers=cache["unique_customers"],
         )
-    figures = await rollup.customer_figures(session, business_id, currency, start, end)
+    if precomputed is not None and (precomputed.start, precomputed.end) == (start, end):
+        figures = precomputed
+    else:
+        figures = await rollup.customer_figures(session, business_id, currency, start, end)
     state.customer_cache = {
         "start": start.isoformat(),
         "end": end.isoformat(),

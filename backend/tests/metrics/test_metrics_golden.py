@@ -261,3 +261,22 @@ def test_month_arithmetic() -> None:
         date(2025, 6, 3),
         date(2025, 6, 15),
     )
+
+
+async def test_a_full_recompute_counts_charges_written_earlier_in_its_transaction(
+    db: Database, business: Business
+) -> None:
+    """A full run reads the customer figures on a second connection when it can; that
+    connection can't see this transaction's own writes, so then it must not be used."""
+    await golden_data(business).save(db)
+    late = StripeData(business.id)
+    late.charge("2025-05-20", 500_000, customer="cus_big")
+    async with db.session() as session:
+        session.add_all(late.rows)
+        snapshot = await metrics_service.compute_metrics(session, business, now=NOW, full=True)
+    got = values(snapshot.metrics)
+    # March 1 - May 31: cus_big 500,000 of 791,000.
+    assert got["top_customer_share"] == pytest.approx(500_000 / 791_000)
+    assert got["unique_customers_365d"] == 7
+    # And the same figures when everything was committed first (the second connection's path).
+    assert values(await compute(db, business, full=True)) == got
