@@ -61,38 +61,38 @@ class _StripeObject:
     version_at: Mapped[datetime]
 
 
+def _charges_index(name: str, status: str, *columns: str, covering: bool = False) -> Index:
+    """A partial index on the charges in one status; covering the money columns on PostgreSQL."""
+    where = text(f"status = '{status}'")
+    include = ["amount", "currency", "settled_amount", "settled_currency"] if covering else []
+    return Index(
+        name, *columns, postgresql_include=include, postgresql_where=where, sqlite_where=where
+    )
+
+
 class StripeCharge(_StripeObject, Base):
     __tablename__ = "stripe_charges"
     __table_args__ = (
         Index("ix_stripe_charges_business_day", "business_id", "day"),
         # Metrics (0006): successful charges in (day, customer) and (customer, day) order, so
         # per-day unique customers and per-customer revenue stream without sorting or hashing.
-        # PostgreSQL also covers the money columns, for index-only scans.
-        Index(
+        _charges_index(
             "ix_stripe_charges_succeeded_day_customer",
+            "succeeded",
             "business_id",
             "day",
             "customer_id",
-            postgresql_include=["amount", "currency", "settled_amount", "settled_currency"],
-            postgresql_where=text("status = 'succeeded'"),
-            sqlite_where=text("status = 'succeeded'"),
+            covering=True,
         ),
-        Index(
+        _charges_index(
             "ix_stripe_charges_succeeded_customer_day",
+            "succeeded",
             "business_id",
             "customer_id",
             "day",
-            postgresql_include=["amount", "currency", "settled_amount", "settled_currency"],
-            postgresql_where=text("status = 'succeeded'"),
-            sqlite_where=text("status = 'succeeded'"),
+            covering=True,
         ),
-        Index(
-            "ix_stripe_charges_failed_day",
-            "business_id",
-            "day",
-            postgresql_where=text("status = 'failed'"),
-            sqlite_where=text("status = 'failed'"),
-        ),
+        _charges_index("ix_stripe_charges_failed_day", "failed", "business_id", "day"),
     )
 
     amount: Mapped[int] = mapped_column(Money)
