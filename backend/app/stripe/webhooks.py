@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import stripe
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database, utcnow
@@ -128,13 +129,18 @@ class WebhookInbox:
         try:
             stored = await self._store(batch)
         except Exception as error:
-            if len(batch) > 1:
+            if len(batch) > 1 and _refused_data(error):
                 # One event the database refuses must not fail the others.
                 for delivery in batch:
                     await self._write([delivery])
                 return
-            batch[0].stored.set_exception(error)
+            for delivery in batch:
+                delivery.stored.set_exception(error)
             return
+        except BaseException:
+            for delivery in batch:
+                delivery.stored.cancel()
+            raise
         for delivery in batch:
             delivery.stored.set_result(delivery in stored)
 
@@ -157,6 +163,16 @@ class WebhookInbox:
                     business_id=str(business_id),
                 )
         return {delivery for event_id, delivery in first.items() if event_id in stored}
+
+
+def _refused_data(error: Exception) -> bool:
+    """The database answered and refused a statement (worth retrying its rows one by one),
+    rather than being unreachable (every retry would fail the same way)."""
+    return (
+        isinstance(error, DBAPIError)
+        and not error.connection_invalidated
+        and not isinstance(error, (OperationalError, InterfaceError))
+    )
 
 
 async def process_events(
