@@ -32,22 +32,19 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 async def _connected(
-    client: httpx.AsyncClient, make_account: Any, merchant: str = "new_store"
-) -> tuple[Account, str]:
+    app: FastAPI, client: httpx.AsyncClient, make_account: Any, merchant: str = "new_store"
+) -> tuple[str, str]:
+    """A business connected to a sandbox merchant and synced: (business id, Stripe account id)."""
     account: Account = await make_account()
     business = await account.create_business("Shop")
     await connect_merchant(client, account, business["id"], merchant)
     status = await wait_for_sync(client, account, business["id"])
     assert status["sync"]["state"] == "succeeded"
-    return account, business["id"]
-
-
-async def _connected_account_id(app: FastAPI) -> str:
     async with app.state.db.session() as session:
         account_id: str = (
             await session.execute(select(IntegrationAccount.stripe_user_id))
         ).scalar_one()
-    return account_id
+    return business["id"], account_id
 
 
 async def _sandbox_object(
@@ -157,8 +154,7 @@ async def test_duplicate_deliveries_store_one_event_and_one_state(
     sandbox_config: SandboxConfig,
     sandbox_url: str,
 ) -> None:
-    _account, business_id = await _connected(client, make_account)
-    account_id = await _connected_account_id(app)
+    business_id, account_id = await _connected(app, client, make_account)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     charge["status"], charge["amount_refunded"] = "succeeded", 1
     event = _event(charge, "charge.updated", account_id, int(time.time()) + 60)
@@ -184,8 +180,7 @@ async def test_events_delivered_in_reverse_order_converge(
     sandbox_config: SandboxConfig,
     sandbox_url: str,
 ) -> None:
-    _account, business_id = await _connected(client, make_account)
-    account_id = await _connected_account_id(app)
+    business_id, account_id = await _connected(app, client, make_account)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     base = int(time.time()) + 60
     history = []
@@ -219,8 +214,7 @@ async def test_charge_refunded_upserts_its_embedded_refunds_and_settled_amounts(
     sandbox_config: SandboxConfig,
     sandbox_url: str,
 ) -> None:
-    _account, business_id = await _connected(client, make_account)
-    account_id = await _connected_account_id(app)
+    business_id, account_id = await _connected(app, client, make_account)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     refund = {
         "id": "re_test_embedded",
@@ -260,8 +254,7 @@ async def test_the_sweeper_processes_events_no_job_handled(
     sandbox_config: SandboxConfig,
     sandbox_url: str,
 ) -> None:
-    _account, business_id = await _connected(client, make_account)
-    account_id = await _connected_account_id(app)
+    business_id, account_id = await _connected(app, client, make_account)
     payout = await _sandbox_object(sandbox_url, sandbox_config, account_id, "payouts")
     payout["status"] = "failed"
     payout["failure_code"] = "account_closed"
@@ -302,8 +295,7 @@ async def test_concurrent_deliveries_are_each_stored_once_and_processed(
 ) -> None:
     """A burst shares transactions (group commit); each event is still stored and acknowledged
     once, and its second delivery, arriving at the same moment, is reported as a duplicate."""
-    _account, business_id = await _connected(client, make_account)
-    account_id = await _connected_account_id(app)
+    business_id, account_id = await _connected(app, client, make_account)
     charge = await _sandbox_object(sandbox_url, sandbox_config, account_id, "charges")
     events_before = await _count(app.state.db, StripeEvent)
     now = int(time.time())
