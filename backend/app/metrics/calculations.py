@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from app.metrics.models import DailyRollup
-from app.metrics.rollup import CustomerFigures
+from app.metrics.rollup import CustomerFigures, DayRollup
 from app.metrics.scoring import RBF_MIN_MONTHLY_REVENUE, to_minor
 
 LOW_VOLUME_SHARE_OF_MEDIAN = 0.5
@@ -76,7 +75,7 @@ class _Totals:
     arrival_count: int = 0
 
 
-def _totals(rows: Iterable[DailyRollup]) -> _Totals:
+def _totals(rows: Iterable[DayRollup]) -> _Totals:
     sums: dict[str, int] = defaultdict(int)
     for row in rows:
         sums["gross"] += row.gross_volume
@@ -112,7 +111,7 @@ def _growth(current: int, previous: int) -> float | None:
     return None if rate is None else max(-1.0, rate)
 
 
-def first_charge_day(rollups: Iterable[DailyRollup]) -> date | None:
+def first_charge_day(rollups: Iterable[DayRollup]) -> date | None:
     """The day of the first successful charge: where the processing history starts."""
     return min((row.day for row in rollups if row.charge_count > 0), default=None)
 
@@ -139,7 +138,7 @@ class _Builder:
 
 
 def compute_snapshot_metrics(
-    rollups: Sequence[DailyRollup],
+    rollups: Sequence[DayRollup],
     *,
     as_of: date,
     currency: str,
@@ -147,12 +146,12 @@ def compute_snapshot_metrics(
 ) -> Metrics:
     """Every snapshot metric, keyed by name (the `ReadinessInputs` fields among them)."""
     rows = [row for row in rollups if row.day <= as_of]
-    by_month: dict[date, list[DailyRollup]] = defaultdict(list)
+    by_month: dict[date, list[DayRollup]] = defaultdict(list)
     for row in rows:
         by_month[month_start(row.day)].append(row)
     out = _Builder(currency)
 
-    def window(start: date, end: date = as_of) -> list[DailyRollup]:
+    def window(start: date, end: date = as_of) -> list[DayRollup]:
         return [row for row in rows if start <= row.day <= end]
 
     first_day = first_charge_day(rows)
@@ -321,7 +320,7 @@ def _dispute_metrics(
     out.add("disputes_count_3m", disputes(m1, m2, m3), three_window, "count")
 
 
-def _reasons(rows: Iterable[DailyRollup]) -> dict[str, int]:
+def _reasons(rows: Iterable[DayRollup]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for row in rows:
         for reason, count in row.disputes_by_reason.items():
@@ -329,14 +328,14 @@ def _reasons(rows: Iterable[DailyRollup]) -> dict[str, int]:
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _fraud_share(rows: Iterable[DailyRollup]) -> float | None:
+def _fraud_share(rows: Iterable[DayRollup]) -> float | None:
     reasons = _reasons(rows)
     total = sum(reasons.values())
     return _ratio(sum(reasons.get(reason, 0) for reason in FRAUD_REASONS), total)
 
 
 def _customer_metrics(
-    out: _Builder, customers: CustomerFigures | None, rows: Sequence[DailyRollup]
+    out: _Builder, customers: CustomerFigures | None, rows: Sequence[DayRollup]
 ) -> None:
     if customers is None:
         for name in ("top_customer_share", "top5_customer_share"):

@@ -4,11 +4,12 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from app.core.db import Database
 from app.metrics import rollup
 from app.metrics import service as metrics_service
+from app.metrics.models import DailyRollup
 from app.metrics.rollup import ROLLUP_FIGURES
 from app.stripe.models import StripeCharge, StripeEvent
 from app.users.models import Business
@@ -136,3 +137,41 @@ async def test_snapshot_reused_when_nothing_changed(db: Database, business: Busi
     assert score is not None
     assert same is not None
     assert same.id == score.id
+
+
+async def test_full_run_adds_changes_and_removes_stored_days(
+    db: Database, business: Business
+) -> None:
+    data = StripeData(business.id)
+    data.charge("2025-03-10", 10_000, customer="cus_a")
+    data.charge("2025-04-10", 20_000, customer="cus_b")
+    gone = data.charge("2025-05-10", 30_000, customer="cus_c")
+    await data.save(db)
+    await run(db, business, NOW)
+    assert set(await figures(db, business.id)) == {
+        date(2025, 3, 10),
+        date(2025, 4, 10),
+        date(2025, 5, 10),
+    }
+
+    data.charge("2025-04-10", 5_000, customer="cus_d")  # a changed day
+    data.charge("2025-06-01", 1_000, customer="cus_a")  # a new day
+    await data.save(db)
+    async with db.session() as session:  # the only activity of a day disappears
+        await session.execute(delete(StripeCharge).where(StripeCharge.stripe_id == gone))
+    later = NOW + timedelta(hours=1)
+    result = await run(db, business, later, full=True)
+
+    assert result.changed_days == {date(2025, 4, 10), date(2025, 5, 10), date(2025, 6, 1)}
+    rows = await figures(db, business.id)
+    assert set(rows) == {date(2025, 3, 10), date(2025, 4, 10), date(2025, 6, 1)}
+    assert rows[date(2025, 3, 10)]["gross_volume"] == 10_000
+    assert rows[date(2025, 4, 10)]["gross_volume"] == 25_000
+    assert rows[date(2025, 4, 10)]["unique_customers"] == 2
+    assert rows[date(2025, 6, 1)]["charge_count"] == 1
+    async with db.session() as session:
+        stamped = dict(
+            (await session.execute(select(DailyRollup.day, DailyRollup.computed_at))).tuples().all()
+        )
+    assert stamped[date(2025, 4, 10)] == later  # rewritten days carry the run's time
+    assert stamped[date(2025, 3, 10)] == NOW  # unchanged days keep theirs
