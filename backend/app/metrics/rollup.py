@@ -274,11 +274,15 @@ async def _aggregate(
 async def _max_versions(
     session: AsyncSession, business_id: uuid.UUID
 ) -> dict[str, datetime | None]:
-    result: dict[str, datetime | None] = {}
-    for name, model in _TABLES.items():
-        statement = select(func.max(model.version_at)).where(model.business_id == business_id)
-        result[name] = (await session.execute(statement)).scalar_one()
-    return result
+    newest = [
+        select(func.max(model.version_at))
+        .where(model.business_id == business_id)
+        .scalar_subquery()
+        .label(name)
+        for name, model in _TABLES.items()
+    ]
+    row = (await session.execute(select(*newest))).one()
+    return dict(zip(_TABLES, row, strict=True))
 
 
 async def _late_event_floor(
@@ -296,7 +300,7 @@ async def _touched_days(
     session: AsyncSession, business_id: uuid.UUID, state: RollupState
 ) -> set[date]:
     floor = await _late_event_floor(session, business_id, state.last_run_at - WATERMARK_MARGIN)
-    days: set[date] = set()
+    touched = []
     for name, model in _TABLES.items():
         seen: datetime | None = getattr(state, f"{name}_seen_at")
         # The event's own row has version_at == floor: start just before it.
@@ -305,8 +309,8 @@ async def _touched_days(
         statement = select(model.day).where(model.business_id == business_id)
         if since is not None:
             statement = statement.where(model.version_at > since)
-        days.update((await session.execute(statement)).scalars())
-    return days
+        touched.append(statement)
+    return set((await session.execute(union_all(*touched))).scalars())
 
 
 async def load_rollups(
