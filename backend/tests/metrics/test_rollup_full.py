@@ -75,8 +75,8 @@ async def test_one_day_of_charges(
 
 async def test_ordered_aggregation_settings_are_scoped(db: Database) -> None:
     show = text(
-        "SELECT current_setting('enable_hashagg'), current_setting('plan_cache_mode'),"
-        " current_setting('jit')"
+        "SELECT current_setting('enable_hashagg'), current_setting('enable_sort'),"
+        " current_setting('plan_cache_mode'), current_setting('jit')"
     )
     async with db.session() as session:
         if db.dialect != "postgresql":
@@ -86,5 +86,10 @@ async def test_ordered_aggregation_settings_are_scoped(db: Database) -> None:
         before = (await session.execute(show)).one()
         async with ordered_aggregation(session) as processes:
             assert processes >= 1
-            assert tuple((await session.execute(show)).one()) == ("off", "force_custom_plan", "off")
+            assert tuple((await session.execute(show)).one()) == (
+                "off",
+                "off",
+                "force_custom_plan",
+                "off",
+            )
         assert (await session.execute(show)).one() == before
