@@ -100,6 +100,8 @@ class Generator:
                 "currency": "eur" if eur else "usd",
                 "settled_amount": int(amount * 1.08) if eur else None,
                 "settled_currency": "usd" if eur else None,
+                # As the sync stores it (`store_rows`): the amount in the business's USD.
+                "business_amount": int(amount * 1.08) if eur else amount,
                 "status": "succeeded" if ok else "failed",
                 "paid": ok,
                 "captured": ok,

@@ -8,7 +8,9 @@ Currency rule: every figure is in the business currency. A charge, refund or dis
 currency counts at its own amount; one in another currency counts at its settled amount
 (from its balance transaction) when it settled in the business currency; anything else is
 left out of the money figures and counted in `unconverted_charge_count` instead. Payout
-amounts count only in the business currency (their counts always count).
+amounts count only in the business currency (their counts always count). Charges carry that
+amount as `business_amount` (`convert_charges` keeps it in line before each run), so the big
+aggregations over them sum one column instead of applying the rule row by row.
 
 Incremental: a run recomputes only the days touched by rows whose `version_at` is newer
 than the table's watermark from the previous run, plus the days of rows written by webhook
@@ -39,6 +41,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.core.db import ordered_aggregation, utcnow
 from app.metrics.models import DailyRollup, RollupState
+from app.stripe import service as stripe_service
 from app.stripe.models import (
     IntegrationAccount,
     StripeCharge,
@@ -112,15 +115,6 @@ class RollupRun:
     customer_changed_days: frozenset[date]
 
 
-def _converted(model: Any, currency: str) -> ColumnElement[Any]:
-    """The row's amount in the business currency, or NULL when it has none (see module doc)."""
-    return case(
-        (model.currency == currency, model.amount),
-        (model.settled_currency == currency, model.settled_amount),
-        else_=None,
-    )
-
-
 def _empty_day(business_id: uuid.UUID, day: date, currency: str) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(ROLLUP_FIGURES, 0)
     row.update(business_id=business_id, day=day, currency=currency, disputes_by_reason={})
@@ -168,7 +162,7 @@ async def _aggregate(
         return rows[day]
 
     c = StripeCharge
-    amount = _converted(c, currency)
+    amount = c.business_amount  # `convert_charges` brought it in line with `currency`
     # The partial index (0006) holds successful charges in (day, customer) order: the per-day
     # DISTINCT streams over presorted input instead of sorting 970k customer ids.
     charges = (
@@ -210,7 +204,11 @@ async def _aggregate(
 
     r = StripeRefund
     refunds = (
-        select(r.day, func.coalesce(func.sum(_converted(r, currency)), 0), func.count())
+        select(
+            r.day,
+            func.coalesce(func.sum(stripe_service.converted_amount(r, currency)), 0),
+            func.count(),
+        )
         .where(
             r.business_id == business_id,
             r.status.not_in(VOID_REFUND_STATUSES),
@@ -222,7 +220,7 @@ async def _aggregate(
         day_row(day).update(refund_amount=int(refunded), refund_count=int(count))
 
     d = StripeDispute
-    disputed = _converted(d, currency)
+    disputed = stripe_service.converted_amount(d, currency)
     disputes = (
         select(
             d.day,
@@ -296,21 +294,52 @@ async def _late_event_floor(
     return floor
 
 
-async def _touched_days(
-    session: AsyncSession, business_id: uuid.UUID, state: RollupState
-) -> set[date]:
+async def _changed_since(
+    session: AsyncSession, business_id: uuid.UUID, state: Any
+) -> dict[str, datetime | None]:
+    """Per table: rows changed since the last run are those with a later `version_at`."""
     floor = await _late_event_floor(session, business_id, state.last_run_at - WATERMARK_MARGIN)
-    touched = []
-    for name, model in _TABLES.items():
+    since: dict[str, datetime | None] = {}
+    for name in _TABLES:
         seen: datetime | None = getattr(state, f"{name}_seen_at")
         # The event's own row has version_at == floor: start just before it.
-        since = seen if floor is None or seen is None else min(seen, floor - _TICK)
+        since[name] = seen if floor is None or seen is None else min(seen, floor - _TICK)
+    return since
+
+
+async def _touched_days(
+    session: AsyncSession, business_id: uuid.UUID, since: dict[str, datetime | None]
+) -> set[date]:
+    touched = []
+    for name, model in _TABLES.items():
         # No DISTINCT: with it, SQLite scans by the (business_id, day) index instead.
         statement = select(model.day).where(model.business_id == business_id)
-        if since is not None:
-            statement = statement.where(model.version_at > since)
+        if since[name] is not None:
+            statement = statement.where(model.version_at > since[name])
         touched.append(statement)
     return set((await session.execute(union_all(*touched))).scalars())
+
+
+async def convert_charges(session: AsyncSession, business_id: uuid.UUID, currency: str) -> None:
+    """Bring the charges' `business_amount` in line with `currency` before anything sums it:
+    those changed since the last run, or all of them on a first run or a new currency."""
+    currency = currency.lower()
+    state = (
+        await session.execute(
+            select(
+                RollupState.currency,
+                RollupState.last_run_at,
+                *(getattr(RollupState, f"{name}_seen_at") for name in _TABLES),
+            ).where(RollupState.business_id == business_id)
+        )
+    ).one_or_none()
+    changed_after = None
+    if state is not None and state.currency == currency:
+        # None when the last run saw no charge: then every charge is new.
+        changed_after = (await _changed_since(session, business_id, state))["charges"]
+    await stripe_service.convert_charge_amounts(
+        session, business_id, currency, changed_after=changed_after
+    )
 
 
 async def load_rollups(
@@ -384,6 +413,7 @@ async def update_rollups(
     currency = currency.lower()
     # Locked, so a concurrent run for the same business waits and then finds nothing to do.
     state = await session.get(RollupState, business_id, with_for_update=True)
+    await convert_charges(session, business_id, currency)
     # A new currency changes every amount: start over.
     full = full or state is None or state.currency != currency
     versions = await _max_versions(session, business_id)
@@ -392,7 +422,11 @@ async def update_rollups(
     if full or state is None:
         days = None
     else:
-        days = sorted(await _touched_days(session, business_id, state))
+        days = sorted(
+            await _touched_days(
+                session, business_id, await _changed_since(session, business_id, state)
+            )
+        )
 
     computed: dict[date, dict[str, Any]] = {}
     stored: dict[date, DayRollup] = {}
@@ -467,7 +501,7 @@ async def customer_figures(
 ) -> CustomerFigures:
     """Top customers by successful-charge revenue in [start, end]; guest charges are nobody's."""
     c = StripeCharge
-    revenue = func.sum(_converted(c, currency.lower())).label("revenue")
+    revenue = func.sum(c.business_amount).label("revenue")
     # Grouped in the order of the (customer, day) partial index (0006): no hashing.
     per_customer = (
         select(revenue)

@@ -121,6 +121,10 @@ async def compute_metrics(
     as_of = now.date()
     currency = business.currency.lower()
     early: asyncio.Task[CustomerFigures | None] | None = None
+    if full:
+        # Before the second connection starts: it then sees converted amounts, or is not used
+        # at all when converting wrote anything (rows it could not see).
+        await rollup.convert_charges(session, business.id, currency)
     if full and await can_read_alongside(session):
         # A full run recomputes the customer figures from the charges anyway: started now, on
         # a second connection, they run alongside the rollups instead of after them.

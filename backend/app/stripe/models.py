@@ -62,9 +62,9 @@ class _StripeObject:
 
 
 def _charges_index(name: str, status: str, *columns: str, covering: bool = False) -> Index:
-    """A partial index on the charges in one status; covering the money columns on PostgreSQL."""
+    """A partial index on the charges in one status; covering `business_amount` on PostgreSQL."""
     where = text(f"status = '{status}'")
-    include = ["amount", "currency", "settled_amount", "settled_currency"] if covering else []
+    include = ["business_amount"] if covering else []
     return Index(
         name, *columns, postgresql_include=include, postgresql_where=where, sqlite_where=where
     )
@@ -74,8 +74,8 @@ class StripeCharge(_StripeObject, Base):
     __tablename__ = "stripe_charges"
     __table_args__ = (
         Index("ix_stripe_charges_business_day", "business_id", "day"),
-        # Metrics (0006): successful charges in (day, customer) and (customer, day) order, so
-        # per-day unique customers and per-customer revenue stream without sorting or hashing.
+        # Metrics (0006, 0007): successful charges in (day, customer) and (customer, day) order,
+        # so per-day unique customers and per-customer revenue stream without sorting or hashing.
         _charges_index(
             "ix_stripe_charges_succeeded_day_customer",
             "succeeded",
@@ -101,6 +101,9 @@ class StripeCharge(_StripeObject, Base):
     currency: Mapped[str] = mapped_column(String(3))
     settled_amount: Mapped[int | None] = mapped_column(Money)
     settled_currency: Mapped[str | None] = mapped_column(String(3))
+    # The amount in the business currency: `amount` when in that currency, else
+    # `settled_amount` when it settled in it, else NULL. See `convert_charge_amounts`.
+    business_amount: Mapped[int | None] = mapped_column(Money)
     fee: Mapped[int | None] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20))
     paid: Mapped[bool] = mapped_column(Boolean, default=False)

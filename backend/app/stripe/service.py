@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from app.core.db import Base, insert_for, upsert, utcnow
 from app.jobs.queue import enqueue_after_commit
@@ -30,6 +31,7 @@ from app.stripe.models import (
 )
 from app.stripe.normalize import Rows
 from app.stripe.schemas import StripeStatus, SyncState, SyncStatus
+from app.users import service as users_service
 
 CONNECTED = "connected"
 DISCONNECTED = "disconnected"
@@ -201,13 +203,78 @@ def notify_data_changed(session: AsyncSession, business_id: uuid.UUID) -> None:
 # --- normalized rows --------------------------------------------------------------------------
 
 
+def converted_amount(model: Any, currency: str) -> ColumnElement[Any]:
+    """A money row's amount in `currency`: its own amount when in that currency, else its
+    settled amount when it settled in that currency, else NULL (it has none)."""
+    return case(
+        (model.currency == currency, model.amount),
+        (model.settled_currency == currency, model.settled_amount),
+        else_=None,
+    )
+
+
+def _business_amount(row: dict[str, Any], currency: str) -> tuple[bool, int | None]:
+    """`converted_amount` for an incoming charge row: (known, amount). Not known when the row
+    is in another currency and leaves its settlement out: the stored one may convert."""
+    if row.get("currency") == currency:
+        return True, row.get("amount")
+    if "settled_currency" not in row:
+        return False, None
+    return True, row.get("settled_amount") if row.get("settled_currency") == currency else None
+
+
+async def _with_business_amounts(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    currencies: dict[uuid.UUID, str | None] = {}
+    converted = []
+    for row in rows:
+        business_id = row["business_id"]
+        if business_id not in currencies:
+            business = await users_service.get_business(session, business_id)
+            currencies[business_id] = business.currency.lower() if business else None
+        currency = currencies[business_id]
+        known, amount = _business_amount(row, currency) if currency else (False, None)
+        converted.append(row | {"business_amount": amount} if known else row)
+    return converted
+
+
+async def convert_charge_amounts(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    currency: str,
+    *,
+    changed_after: datetime | None = None,
+) -> int:
+    """Set `business_amount` wherever it disagrees with `currency`, among the charges changed
+    after `changed_after` (all when None); returns how many were corrected.
+
+    `store_rows` sets it as rows arrive; this catches what it could not know: a charge whose
+    row arrived without its settlement, one written while the business currency changed, and
+    every charge after such a change."""
+    c = StripeCharge
+    amount = converted_amount(c, currency.lower())
+    statement = (
+        update(c)
+        .where(c.business_id == business_id, c.business_amount.is_distinct_from(amount))
+        .values(business_amount=amount)
+        .execution_options(synchronize_session=False)
+    )
+    if changed_after is not None:
+        statement = statement.where(c.version_at > changed_after)
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def store_rows(session: AsyncSession, rows: Rows) -> None:
     """Upsert by Stripe id; a row's newer state (by `version_at`) is never overwritten.
 
     Rows that leave a fact out (e.g. a webhook's unexpanded balance transaction) keep the stored
-    value of that column rather than nulling it.
+    value of that column rather than nulling it. Charges get their `business_amount`.
     """
     for table, table_rows in rows.items():
+        if table is StripeCharge:
+            table_rows = await _with_business_amounts(session, table_rows)
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
         for row in _newest_per_key(table_rows):
             groups.setdefault(frozenset(row), []).append(row)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.core.db import Base, Database
+from app.stripe import service as stripe_service
 from app.stripe.models import (
     IntegrationAccount,
     StripeCharge,
@@ -150,8 +151,15 @@ class StripeData:
         return row.stripe_id
 
     async def save(self, db: Database) -> None:
+        """Insert the rows, with each charge's `business_amount` as `store_rows` would set it."""
         async with db.session() as session:
             session.add_all(self.rows)
+            await session.flush()
+            business = await users_service.get_business(session, self.business_id)
+            assert business is not None
+            await stripe_service.convert_charge_amounts(
+                session, self.business_id, business.currency
+            )
         self.rows = []
 
 

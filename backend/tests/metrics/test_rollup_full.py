@@ -26,6 +26,7 @@ def forced_processes(processes: int) -> Any:
 
 async def aggregate(db: Database, business: Business, days: list[date] | None) -> Any:
     async with db.session() as session:
+        await rollup.convert_charges(session, business.id, "usd")
         return await rollup._aggregate(session, business.id, "usd", days)
 
 

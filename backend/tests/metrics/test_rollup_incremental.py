@@ -170,8 +170,53 @@ async def test_full_run_adds_changes_and_removes_stored_days(
     assert rows[date(2025, 4, 10)]["unique_customers"] == 2
     assert rows[date(2025, 6, 1)]["charge_count"] == 1
     async with db.session() as session:
-        stamped = dict(
-            (await session.execute(select(DailyRollup.day, DailyRollup.computed_at))).tuples().all()
-        )
+        result = await session.execute(select(DailyRollup.day, DailyRollup.computed_at))
+        stamped = dict(result.all())
     assert stamped[date(2025, 4, 10)] == later  # rewritten days carry the run's time
     assert stamped[date(2025, 3, 10)] == NOW  # unchanged days keep theirs
+
+
+async def test_a_charge_converted_with_a_stale_currency_is_corrected(
+    db: Database, business: Business
+) -> None:
+    """A sync that read the business currency just before it changed wrote amounts in the old
+    one; the next run converts the charges changed since the last run again."""
+    data = StripeData(business.id)
+    data.charge("2025-06-10", 10_000, customer="cus_a")
+    await data.save(db)
+    await run(db, business, NOW)
+
+    racing = at("2025-06-16", 9)
+    data.charge(racing, 4_000, currency="eur", settled_amount=4_300, settled_currency="usd")
+    await data.save(db)
+    async with db.session() as session:  # as if converted to EUR, the old currency
+        await session.execute(
+            update(StripeCharge)
+            .where(StripeCharge.business_id == business.id, StripeCharge.day == JUNE_16)
+            .values(business_amount=4_000)
+        )
+    await run(db, business, at("2025-06-16", 20))
+    assert (await figures(db, business.id))[JUNE_16]["gross_volume"] == 4_300
+
+
+async def test_a_new_business_currency_restates_every_amount(
+    db: Database, business: Business
+) -> None:
+    data = StripeData(business.id)
+    data.charge("2025-05-10", 10_000, customer="cus_a")
+    data.charge("2025-05-11", 5_000, currency="eur", settled_amount=5_400, settled_currency="usd")
+    await data.save(db)
+    async with db.session() as session:
+        await metrics_service.compute_metrics(session, business, now=NOW)
+        stored = await session.get(Business, business.id)
+        assert stored is not None
+        stored.currency = "eur"
+    async with db.session() as session:
+        stored = await session.get(Business, business.id)
+        assert stored is not None
+        await metrics_service.compute_metrics(session, stored, now=NOW + timedelta(hours=1))
+    rows = await figures(db, business.id)
+    assert rows[date(2025, 5, 10)]["gross_volume"] == 0
+    assert rows[date(2025, 5, 10)]["unconverted_charge_count"] == 1
+    assert rows[date(2025, 5, 11)]["gross_volume"] == 5_000
+    assert rows[date(2025, 5, 11)]["currency"] == "eur"

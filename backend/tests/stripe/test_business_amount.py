@@ -1,0 +1,120 @@
+"""Each charge's amount in its business's currency, as stored and as corrected."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.core.db import Database
+from app.stripe import service as stripe_service
+from app.stripe.models import StripeCharge
+from app.users import service as users_service
+from app.users.schemas import BusinessCreate
+
+T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
+
+
+async def create_business(db: Database, currency: str) -> uuid.UUID:
+    async with db.session() as session:
+        user = await users_service.create_user(
+            session, email=f"owner-{uuid.uuid4().hex[:8]}@example.com", name="Owner"
+        )
+        access = await users_service.create_business(
+            session, user, BusinessCreate(name="Acme", currency=currency)
+        )
+        return access.business.id
+
+
+def charge(business_id: uuid.UUID, stripe_id: str, minutes: int, **money: Any) -> dict[str, Any]:
+    return {
+        "business_id": business_id,
+        "stripe_id": stripe_id,
+        "account_id": "acct_test",
+        "created": T0,
+        "day": T0.date(),
+        "version_at": T0 + timedelta(minutes=minutes),
+        "status": "succeeded",
+        **money,
+    }
+
+
+async def business_amounts(db: Database, business_id: uuid.UUID) -> dict[str, int | None]:
+    async with db.session() as session:
+        charges = await session.execute(
+            select(StripeCharge.stripe_id, StripeCharge.business_amount).where(
+                StripeCharge.business_id == business_id
+            )
+        )
+        return dict(charges.all())
+
+
+async def test_store_rows_converts_what_it_can_and_keeps_what_it_cannot(db: Database) -> None:
+    business_id = await create_business(db, "usd")
+    rows = [
+        charge(business_id, "ch_usd", 0, amount=1_000, currency="usd"),
+        charge(
+            business_id,
+            "ch_eur",
+            0,
+            amount=2_000,
+            currency="eur",
+            settled_amount=2_150,
+            settled_currency="usd",
+        ),
+        charge(
+            business_id,
+            "ch_gbp",
+            0,
+            amount=3_000,
+            currency="gbp",
+            settled_amount=3_000,
+            settled_currency="gbp",
+        ),
+    ]
+    async with db.session() as session:
+        await stripe_service.store_rows(session, {StripeCharge: rows})
+    assert await business_amounts(db, business_id) == {
+        "ch_usd": 1_000,
+        "ch_eur": 2_150,
+        "ch_gbp": None,
+    }
+
+    # A webhook's later state of the EUR charge without its balance transaction: the stored
+    # settlement, and so the stored amount in USD, stay.
+    later = charge(business_id, "ch_eur", 5, amount=2_000, currency="eur", amount_refunded=100)
+    async with db.session() as session:
+        await stripe_service.store_rows(session, {StripeCharge: [later]})
+        corrected = await stripe_service.convert_charge_amounts(session, business_id, "usd")
+    assert corrected == 0
+    assert (await business_amounts(db, business_id))["ch_eur"] == 2_150
+
+
+async def test_a_new_business_currency_restates_every_charge(db: Database) -> None:
+    business_id = await create_business(db, "usd")
+    rows = [
+        charge(business_id, "ch_usd", 0, amount=1_000, currency="usd"),
+        charge(
+            business_id,
+            "ch_gbp",
+            0,
+            amount=3_000,
+            currency="usd",
+            settled_amount=2_400,
+            settled_currency="gbp",
+        ),
+    ]
+    async with db.session() as session:
+        await stripe_service.store_rows(session, {StripeCharge: rows})
+        business = await users_service.get_business(session, business_id)
+        assert business is not None
+        await users_service.update_business(session, business, {"currency": "gbp"})
+        # Only charges changed after T0 + 1 minute: none of them.
+        assert (
+            await stripe_service.convert_charge_amounts(
+                session, business_id, "gbp", changed_after=T0 + timedelta(minutes=1)
+            )
+            == 0
+        )
+        assert await stripe_service.convert_charge_amounts(session, business_id, "gbp") == 2
+    assert await business_amounts(db, business_id) == {"ch_usd": None, "ch_gbp": 2_400}
