@@ -70,6 +70,7 @@ def stripe_rows(business_id: uuid.UUID, until: date) -> list[object]:
                     amount=amount,
                     amount_captured=amount,
                     currency="usd",
+                    business_amount=amount,  # as the sync stores it
                     status="succeeded",
                     paid=True,
                     captured=True,
