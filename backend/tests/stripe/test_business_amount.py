@@ -39,6 +39,22 @@ def charge(business_id: uuid.UUID, stripe_id: str, minutes: int, **money: Any) -
     }
 
 
+def settled_charge(
+    business_id: uuid.UUID, stripe_id: str, amount: int, currency: str, settled: tuple[int, str]
+) -> dict[str, Any]:
+    """A charge with its balance transaction: `settled` is (amount, currency)."""
+    settled_amount, settled_currency = settled
+    return charge(
+        business_id,
+        stripe_id,
+        0,
+        amount=amount,
+        currency=currency,
+        settled_amount=settled_amount,
+        settled_currency=settled_currency,
+    )
+
+
 async def business_amounts(db: Database, business_id: uuid.UUID) -> dict[str, int | None]:
     async with db.session() as session:
         charges = await session.execute(
@@ -53,24 +69,8 @@ async def test_store_rows_converts_what_it_can_and_keeps_what_it_cannot(db: Data
     business_id = await create_business(db, "usd")
     rows = [
         charge(business_id, "ch_usd", 0, amount=1_000, currency="usd"),
-        charge(
-            business_id,
-            "ch_eur",
-            0,
-            amount=2_000,
-            currency="eur",
-            settled_amount=2_150,
-            settled_currency="usd",
-        ),
-        charge(
-            business_id,
-            "ch_gbp",
-            0,
-            amount=3_000,
-            currency="gbp",
-            settled_amount=3_000,
-            settled_currency="gbp",
-        ),
+        settled_charge(business_id, "ch_eur", 2_000, "eur", (2_150, "usd")),
+        settled_charge(business_id, "ch_gbp", 3_000, "gbp", (3_000, "gbp")),
     ]
     async with db.session() as session:
         await stripe_service.store_rows(session, {StripeCharge: rows})
@@ -94,15 +94,7 @@ async def test_a_new_business_currency_restates_every_charge(db: Database) -> No
     business_id = await create_business(db, "usd")
     rows = [
         charge(business_id, "ch_usd", 0, amount=1_000, currency="usd"),
-        charge(
-            business_id,
-            "ch_gbp",
-            0,
-            amount=3_000,
-            currency="usd",
-            settled_amount=2_400,
-            settled_currency="gbp",
-        ),
+        settled_charge(business_id, "ch_gbp", 3_000, "usd", (2_400, "gbp")),
     ]
     async with db.session() as session:
         await stripe_service.store_rows(session, {StripeCharge: rows})
