@@ -320,9 +320,27 @@ async def _touched_days(
     return set((await session.execute(union_all(*touched))).scalars())
 
 
-async def convert_charges(session: AsyncSession, business_id: uuid.UUID, currency: str) -> None:
+async def _convert_changed_charges(
+    session: AsyncSession,
+    business_id: uuid.UUID,
+    currency: str,
+    state: Any,
+    since: dict[str, datetime | None] | None,
+) -> None:
     """Bring the charges' `business_amount` in line with `currency` before anything sums it:
     those changed since the last run, or all of them on a first run or a new currency."""
+    changed_after = None
+    if state is not None and state.currency == currency and since is not None:
+        # None when the last run saw no charge: then every charge is new.
+        changed_after = since["charges"]
+    await stripe_service.convert_charge_amounts(
+        session, business_id, currency, changed_after=changed_after
+    )
+
+
+async def convert_charges(session: AsyncSession, business_id: uuid.UUID, currency: str) -> None:
+    """What `update_rollups` does first, for a caller that needs the converted amounts before
+    it (and without its lock); then pass `update_rollups(..., charges_converted=True)`."""
     currency = currency.lower()
     state = (
         await session.execute(
@@ -333,13 +351,8 @@ async def convert_charges(session: AsyncSession, business_id: uuid.UUID, currenc
             ).where(RollupState.business_id == business_id)
         )
     ).one_or_none()
-    changed_after = None
-    if state is not None and state.currency == currency:
-        # None when the last run saw no charge: then every charge is new.
-        changed_after = (await _changed_since(session, business_id, state))["charges"]
-    await stripe_service.convert_charge_amounts(
-        session, business_id, currency, changed_after=changed_after
-    )
+    since = None if state is None else await _changed_since(session, business_id, state)
+    await _convert_changed_charges(session, business_id, currency, state, since)
 
 
 async def load_rollups(
@@ -407,26 +420,27 @@ async def update_rollups(
     *,
     now: datetime | None = None,
     full: bool = False,
+    charges_converted: bool = False,
 ) -> RollupRun:
-    """Bring the business's daily rollups up to date; flushes, never commits."""
+    """Bring the business's daily rollups up to date; flushes, never commits. With
+    `charges_converted`, the caller has just run `convert_charges`."""
     now = now or utcnow()
     currency = currency.lower()
     # Locked, so a concurrent run for the same business waits and then finds nothing to do.
     state = await session.get(RollupState, business_id, with_for_update=True)
-    await convert_charges(session, business_id, currency)
     # A new currency changes every amount: start over.
     full = full or state is None or state.currency != currency
+    since = None
+    if state is not None and not (full and charges_converted):
+        since = await _changed_since(session, business_id, state)
+    if not charges_converted:
+        await _convert_changed_charges(session, business_id, currency, state, since)
     versions = await _max_versions(session, business_id)
 
-    days: list[date] | None
-    if full or state is None:
-        days = None
-    else:
-        days = sorted(
-            await _touched_days(
-                session, business_id, await _changed_since(session, business_id, state)
-            )
-        )
+    days: list[date] | None = None
+    if not full:
+        assert since is not None  # a state, and not a full run
+        days = sorted(await _touched_days(session, business_id, since))
 
     computed: dict[date, dict[str, Any]] = {}
     stored: dict[date, DayRollup] = {}

@@ -132,7 +132,9 @@ async def compute_metrics(
             _customer_figures_alongside(session, business.id, currency, as_of)
         )
     try:
-        run = await rollup.update_rollups(session, business.id, currency, now=now, full=full)
+        run = await rollup.update_rollups(
+            session, business.id, currency, now=now, full=full, charges_converted=full
+        )
     except BaseException:
         if early is not None:
             early.cancel()

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, func, select, update
+from sqlalchemy import CursorResult, Table, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
@@ -262,8 +262,8 @@ async def convert_charge_amounts(
     )
     if changed_after is not None:
         statement = statement.where(c.version_at > changed_after)
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    result = cast("CursorResult[Any]", await session.execute(statement))
+    return result.rowcount
 
 
 async def store_rows(session: AsyncSession, rows: Rows) -> None:
