@@ -18,6 +18,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND = ROOT / "backend"
 PYTHON = BACKEND / ".venv" / "bin" / "python"
+sys.path.insert(0, str(BACKEND))
+
+from app.cli import EVENT_LOOP  # noqa: E402
+
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -69,11 +73,14 @@ def postgres_database() -> Iterator[str]:
 
 @contextmanager
 def server(app: str, env: dict[str, str]) -> Iterator[str]:
-    """One uvicorn worker serving `app` (module:attr, importable from bench/ or backend/)."""
+    """One uvicorn worker serving `app` (module:attr, importable from bench/ or backend/).
+
+    It runs on the event loop `vaultra serve` uses in production (app/cli.py).
+    """
     port = free_port()
     process = subprocess.Popen(
         [str(PYTHON), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1", "--log-level", "warning", "--no-access-log"],
+         "--workers", "1", "--loop", EVENT_LOOP, "--log-level", "warning", "--no-access-log"],
         cwd=BACKEND,
         env={**os.environ, "PYTHONPATH": f"{ROOT}:{BACKEND}", "LOG_LEVEL": "WARNING", **env},
     )
