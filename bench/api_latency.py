@@ -1,6 +1,9 @@
 """GET /users/me with a valid JWT vs a bare `SELECT 1` endpoint, with wrk, on PostgreSQL.
 
-Run: backend/.venv/bin/python bench/api_latency.py [--connections 64] [--duration 15] [--pool-size N]
+Also measures the machine's ceiling: the same answer from a bare ASGI app (api_ceiling_app.py).
+
+Run: backend/.venv/bin/python bench/api_latency.py [--connections 64] [--duration 15]
+     [--pool-size N]
 Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL on 127.0.0.1.
 """
 
@@ -37,6 +40,33 @@ def run_wrk(url: str, connections: int, duration: int, headers: dict[str, str]) 
     }
 
 
+def measure_app(
+    url: str, env: dict[str, str], connections: int, duration: int
+) -> tuple[dict[str, float], dict[str, float], str]:
+    """The baseline and GET /users/me on the real app; also returns the user's token."""
+    with server("bench.api_app:app", {"DATABASE_URL": url, **env}) as base:
+        signup = httpx.post(
+            f"{base}/api/v1/auth/signup",
+            json={"email": "bench@example.com", "password": "a long bench password", "name": "B"},
+        )
+        token = signup.json()["token"]
+        httpx.post(
+            f"{base}/api/v1/users/businesses",
+            json={"name": "Bench Co"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        # Warm both paths so the first figures aren't connection set-up.
+        run_wrk(f"{base}/bench/select1", connections, 3, {})
+        baseline = run_wrk(f"{base}/bench/select1", connections, duration, {})
+        me = run_wrk(
+            f"{base}/api/v1/users/me",
+            connections,
+            duration,
+            {"Authorization": f"Bearer {token}"},
+        )
+    return baseline, me, token
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=64)
@@ -51,26 +81,17 @@ def main() -> None:
     env = {"APP_ENV": "test", "JWT_SECRET": "b" * 64}
     if args.pool_size is not None:
         env |= {"DATABASE_POOL_SIZE": str(args.pool_size), "DATABASE_MAX_OVERFLOW": "0"}
-    with postgres_database() as url, server("bench.api_app:app", {"DATABASE_URL": url, **env}) as base:
-        signup = httpx.post(
-            f"{base}/api/v1/auth/signup",
-            json={"email": "bench@example.com", "password": "a long bench password", "name": "B"},
-        )
-        token = signup.json()["token"]
-        httpx.post(
-            f"{base}/api/v1/users/businesses",
-            json={"name": "Bench Co"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        # Warm both paths so the first figures aren't connection set-up.
-        run_wrk(f"{base}/bench/select1", args.connections, 3, {})
-        baseline = run_wrk(f"{base}/bench/select1", args.connections, args.duration, {})
-        me = run_wrk(
-            f"{base}/api/v1/users/me",
-            args.connections,
-            args.duration,
-            {"Authorization": f"Bearer {token}"},
-        )
+    with postgres_database() as url:
+        baseline, me, token = measure_app(url, env, args.connections, args.duration)
+        # After the app has stopped, so the two pools never hold connections at once.
+        with server("bench.api_ceiling_app:app", {"DATABASE_URL": url, **env}) as bare:
+            run_wrk(f"{bare}/", args.connections, 3, {"Authorization": f"Bearer {token}"})
+            ceiling = run_wrk(
+                f"{bare}/",
+                args.connections,
+                args.duration,
+                {"Authorization": f"Bearer {token}"},
+            )
 
     ratio = me["rps"] / baseline["rps"]
     print(f"date: {datetime.now(UTC):%Y-%m-%d}  machine: {machine()}")
@@ -79,7 +100,12 @@ def main() -> None:
         f"connections: {args.connections}, duration: {args.duration}s, 1 uvicorn worker,"
         f" PostgreSQL, {pool}"
     )
-    for name, result in (("baseline SELECT 1", baseline), ("GET /users/me", me)):
+    measured = (
+        ("baseline SELECT 1", baseline),
+        ("GET /users/me", me),
+        ("ceiling (bare ASGI)", ceiling),
+    )
+    for name, result in measured:
         print(
             f"{name:20} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms"
             f"  p99 {result['p99']:6.1f} ms  non-2xx {result['errors']:.0f}"
