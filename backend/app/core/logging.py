@@ -8,7 +8,12 @@ from typing import Any
 
 from app.core.request_context import current_request_id
 
-_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# `color_message` is uvicorn's copy of the message with ANSI colour codes.
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
