@@ -36,12 +36,9 @@ _access = (
 )
 _access_to_business = _access.where(Business.id == bindparam("business_id"))
 _first_two_accesses = _access.order_by(Business.created_at).limit(2)
-_business_summaries = (
-    select(Business.id, Business.name, Membership.role)
-    .join(Membership, Membership.business_id == Business.id)
-    .where(Membership.user_id == bindparam("user_id"))
-    .order_by(Business.created_at, Business.id)
-)
+_business_summaries = _access.with_only_columns(
+    Business.id, Business.name, Membership.role
+).order_by(Business.created_at, Business.id)
 
 
 def normalize_email(email: str) -> str:
