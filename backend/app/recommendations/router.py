@@ -65,6 +65,7 @@ async def list_recommendations(
 async def update_recommendation(
     session: SessionDep, rec: MemberRecommendation, body: RecommendationUpdate
 ) -> RecommendationRead:
-    """Accept or dismiss a recommendation."""
+    """Accept or dismiss a recommendation, or undo either with `"status": "open"`; a
+    resolved one answers 409."""
     updated = await service.update_status(session, rec, body.status)
     return RecommendationRead.model_validate(updated)

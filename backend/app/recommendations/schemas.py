@@ -37,4 +37,6 @@ class RecommendationList(BaseModel):
 class RecommendationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["accepted", "dismissed"]
+    status: Literal["open", "accepted", "dismissed"] = Field(
+        description='"open" undoes an accept or a dismiss.'
+    )

@@ -7,7 +7,9 @@ Lifecycle of the one row per (business, rule):
   reopened; a `dismissed` row stays dismissed until its severity metric is materially worse
   than when it was dismissed (25% relative) or 30 days have passed;
 - it stops firing: an `open` or `accepted` row becomes `resolved` (a dismissed one stays
-  dismissed).
+  dismissed);
+- the founder accepts, dismisses, or undoes either (back to `open`); a `resolved` row takes
+  none of these.
 """
 
 import string
@@ -192,7 +194,8 @@ async def update_status(
     *,
     now: datetime | None = None,
 ) -> Recommendation:
-    """Accept or dismiss; a resolved recommendation can't be (its condition has cleared)."""
+    """Accept, dismiss, or undo either (`open`); a resolved recommendation takes none of
+    these (its condition has cleared)."""
     now = now or utcnow()
     status = Status(status)
     if rec.status == Status.resolved:
@@ -203,8 +206,9 @@ async def update_status(
     if status == Status.dismissed:
         rec.dismissed_at = now
         rec.dismissed_severity = rec.severity
-    elif status == Status.accepted:
-        rec.accepted_at = now
+    else:
+        # Accepting or undoing ends a dismissal: the rule's resurfacing watch no longer applies.
+        rec.accepted_at = now if status == Status.accepted else None
         rec.dismissed_at = None
         rec.dismissed_severity = None
     await session.flush()

@@ -59,7 +59,7 @@ async def test_list_and_update(make_account, client: httpx.AsyncClient, db) -> N
     )
     assert response.json()["status"] == "accepted"
 
-    for body in ({"status": "resolved"}, {"status": "open"}, {}, {"status": "accepted", "x": 1}):
+    for body in ({"status": "resolved"}, {}, {"status": "accepted", "x": 1}):
         response = await client.patch(f"{API}/{target['id']}", json=body, headers=account.headers)
         assert response.status_code == 400, body
     for query in ({"status": "nope"}, {"priority": "urgent"}):
@@ -74,6 +74,45 @@ async def test_list_and_update(make_account, client: httpx.AsyncClient, db) -> N
         f"{API}/not-a-uuid", json={"status": "accepted"}, headers=account.headers
     )
     assert response.status_code == 400
+
+
+async def test_undo_reopens_and_clears_the_decision(
+    make_account, client: httpx.AsyncClient, db
+) -> None:
+    account: Account = await make_account()
+    business = await account.create_business("Shop")
+    await with_recommendations(db, business["id"])
+    params = {"business_id": business["id"]}
+    recs = (await client.get(API, params=params, headers=account.headers)).json()["recommendations"]
+    url = f"{API}/{recs[0]['id']}"
+
+    for decision, stamp in (("dismissed", "dismissed_at"), ("accepted", "accepted_at")):
+        response = await client.patch(url, json={"status": decision}, headers=account.headers)
+        assert response.json()[stamp], decision
+        response = await client.patch(url, json={"status": "open"}, headers=account.headers)
+        assert response.status_code == 200, response.text
+        undone = response.json()
+        assert undone["status"] == "open"
+        assert (undone["accepted_at"], undone["dismissed_at"]) == (None, None)
+        assert undone["opened_at"] == recs[0]["opened_at"]
+
+    # Undone, a dismissal no longer holds the recommendation back: it stays open when the
+    # rules run again, and still resolves when its condition clears.
+    found = await with_recommendations(db, business["id"])
+    listed = (
+        await client.get(API, params={**params, "status": "open"}, headers=account.headers)
+    ).json()["recommendations"]
+    assert recs[0]["id"] in {rec["id"] for rec in listed}
+    await put_snapshot(db, found)
+    async with db.session() as session:
+        await service.generate_recommendations(session, found)
+    response = await client.patch(url, json={"status": "open"}, headers=account.headers)
+    assert response.status_code == 409
+    assert response.json()["code"] == "recommendation_resolved"
+    resolved = (await client.get(API, params=params, headers=account.headers)).json()[
+        "recommendations"
+    ]
+    assert all(rec["status"] == "resolved" and rec["resolved_at"] for rec in resolved)
 
 
 async def test_resolved_cannot_be_accepted(make_account, client: httpx.AsyncClient, db) -> None:
