@@ -16,3 +16,8 @@ class ConversationNotFound(NotFound):
 
 class ToolFailure(Exception):
     """A tool refused or could not answer; the message is shown to the model or MCP client."""
+
+
+class KnowledgeDocumentNotFound(NotFound):
+    code = "knowledge_document_not_found"
+    detail = "No knowledge-base document has this id."

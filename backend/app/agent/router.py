@@ -4,13 +4,15 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.agent import service
 from app.agent.dependencies import OwnedConversation
 from app.agent.engine import Turn, run_turn
 from app.agent.events import TextDelta, ToolRunEvent, TurnDone, TurnEvent, TurnResult
+from app.agent.exceptions import KnowledgeDocumentNotFound
+from app.agent.knowledge.documents import DOC_ID_PATTERN, body_without_title
 from app.agent.models import Conversation, Message, MessageRole
 from app.agent.runtime import AgentRuntime
 from app.agent.schemas import (
@@ -19,6 +21,9 @@ from app.agent.schemas import (
     ConversationList,
     ConversationRead,
     ConversationSummary,
+    KnowledgeDocumentList,
+    KnowledgeDocumentRead,
+    KnowledgeDocumentSummary,
     MessageRead,
     ToolCallRead,
 )
@@ -160,6 +165,48 @@ async def get_conversation(
         business_id=conversation.business_id,
         title=conversation.title,
         messages=[MessageRead.model_validate(m) for m in messages],
+    )
+
+
+@router.get(
+    "/knowledge",
+    operation_id="list_knowledge_documents",
+    response_model=KnowledgeDocumentList,
+    responses=error_responses(401),
+)
+async def list_knowledge_documents(
+    _user: CurrentUser, runtime: RuntimeDep
+) -> KnowledgeDocumentList:
+    """The knowledge-base documents answers cite, by title."""
+    documents = runtime.knowledge_documents().values()
+    return KnowledgeDocumentList(
+        documents=[
+            KnowledgeDocumentSummary(doc_id=doc.doc_id, title=doc.title, category=doc.category)
+            for doc in documents
+        ]
+    )
+
+
+@router.get(
+    "/knowledge/{doc_id}",
+    operation_id="get_knowledge_document",
+    response_model=KnowledgeDocumentRead,
+    responses=error_responses(400, 401, 404),
+)
+async def get_knowledge_document(
+    _user: CurrentUser,
+    runtime: RuntimeDep,
+    doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)],
+) -> KnowledgeDocumentRead:
+    """One document, as a `[Source: doc_id]` citation links to it."""
+    doc = runtime.knowledge_documents().get(doc_id)
+    if doc is None:
+        raise KnowledgeDocumentNotFound()
+    return KnowledgeDocumentRead(
+        doc_id=doc.doc_id,
+        title=doc.title,
+        category=doc.category,
+        body_markdown=body_without_title(doc),
     )
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from openai import AsyncOpenAI
 
-from app.agent.knowledge import load_documents
+from app.agent.knowledge import Document, load_documents
 from app.agent.llm import ChatModel, create_client
 from app.agent.retrieval import Retriever
 from app.agent.retrieval.embeddings import OpenAIEmbedder
@@ -48,6 +48,15 @@ class AgentRuntime:
             if self.pinecone is not None and self.embedder is not None
             else self.local
         )
+        self._documents: dict[str, Document] | None = None
+
+    def knowledge_documents(self) -> dict[str, Document]:
+        """The knowledge base's files by doc_id, sorted by title. Read once: they ship with
+        the app (five files, 58 KB), so only a deploy changes them."""
+        if self._documents is None:
+            documents = sorted(load_documents(self.settings.knowledge_dir), key=lambda d: d.title)
+            self._documents = {doc.doc_id: doc for doc in documents}
+        return self._documents
 
     @property
     def mode(self) -> str:

@@ -82,3 +82,20 @@ class ConversationSummary(BaseModel):
 
 class ConversationList(BaseModel):
     conversations: list[ConversationSummary]
+
+
+class KnowledgeDocumentSummary(BaseModel):
+    doc_id: str = Field(description="What `[Source: doc_id]` citations name.")
+    title: str
+    category: str
+
+
+class KnowledgeDocumentList(BaseModel):
+    documents: list[KnowledgeDocumentSummary]
+
+
+class KnowledgeDocumentRead(KnowledgeDocumentSummary):
+    body_markdown: str = Field(
+        description="Markdown, without the front matter and the leading title heading; "
+        "render it with raw HTML disabled."
+    )

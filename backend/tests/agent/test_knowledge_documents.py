@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from app.agent.knowledge import DEFAULT_KNOWLEDGE_DIR
-from app.agent.knowledge.documents import load_document, load_documents, parse_front_matter
+from app.agent.knowledge.documents import (
+    body_without_title,
+    load_document,
+    load_documents,
+    parse_document,
+    parse_front_matter,
+)
 
 EXPECTED = {
     "funding-readiness-factors": ("lending-criteria", "lending-criteria"),
@@ -22,6 +28,14 @@ def test_front_matter_is_parsed() -> None:
     meta, body = parse_front_matter('---\ndoc_id: a\ntitle: "Quoted: title"\n---\n# H\n')
     assert meta == {"doc_id": "a", "title": "Quoted: title"}
     assert body == "# H\n"
+
+
+def test_the_body_loses_only_a_leading_title_heading() -> None:
+    titled = parse_document("---\ntitle: T\n---\n# T\n\nText.\n\n# Part\n", "t")
+    assert body_without_title(titled) == "Text.\n\n# Part\n"
+    untitled = parse_document("Text first.\n\n# Later heading\n", "u")
+    assert body_without_title(untitled) == "Text first.\n\n# Later heading\n"
+    assert untitled.title == "Later heading"
 
 
 def test_real_documents_have_front_matter_and_substance() -> None:

@@ -35,6 +35,9 @@ KNOWN_DOCUMENTS: dict[str, tuple[str, str]] = {
     "readiness-score-explained": ("best-practices", "best-practices"),
 }
 
+# What a `doc_id` looks like (the shipped ones: "reducing-chargebacks"); the viewer API refuses
+# anything else before looking it up.
+DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$"
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _H1_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _IGNORED_NAMES = {"readme.md"}
@@ -55,6 +58,12 @@ class Document:
     text: str
     sha256: str
     path: str = ""
+
+
+def body_without_title(doc: Document) -> str:
+    """The Markdown body less a leading `# ` heading: viewers show the title apart."""
+    first, _, rest = doc.text.partition("\n")
+    return rest.lstrip("\n") if _H1_RE.fullmatch(first) else doc.text
 
 
 def _unquote(value: str) -> str:
