@@ -1,9 +1,21 @@
-from app.core.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from app.core.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 
 
 class StripeNotConnected(NotFound):
     code = "stripe_not_connected"
     detail = "This business has no connected Stripe account."
+
+
+class SyncRequestedRecently(TooManyRequests):
+    code = "sync_requested_recently"
 
 
 class StripeNotConfigured(ServiceUnavailable):

@@ -47,6 +47,8 @@ class IntegrationAccount(UUIDPrimaryKey, Timestamps, Base):
     # Only the run holding the lease writes; a crashed run's lease lapses and another resumes.
     sync_run_id: Mapped[str | None] = mapped_column(String(36))
     sync_lease_until: Mapped[datetime | None]
+    # The last "Sync now" (POST /integrations/stripe/sync), which may come once a minute.
+    sync_requested_at: Mapped[datetime | None]
 
 
 class _StripeObject:

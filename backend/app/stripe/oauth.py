@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import service as auth_service
 from app.auth.exceptions import InvalidState
 from app.core.config import Settings
-from app.jobs.queue import enqueue_after_commit
 from app.stripe import service
 from app.stripe.client import StripeApi
 from app.stripe.config import StripeConfig
@@ -111,23 +110,8 @@ async def complete_connect(
         livemode=bool(token.get("livemode")),
         scope=token.get("scope"),
     )
-    enqueue_sync(session, business_id)
+    service.enqueue_sync(session, business_id)
     return account
-
-
-def sync_job_key(business_id: uuid.UUID | str, *, full: bool) -> str:
-    """One queued sync per business and kind: a full pass is never folded into an incremental."""
-    return f"stripe-sync:{business_id}:{'full' if full else 'incremental'}"
-
-
-def enqueue_sync(session: AsyncSession, business_id: uuid.UUID, *, full: bool = False) -> None:
-    enqueue_after_commit(
-        session,
-        "stripe_sync_business",
-        job_key=sync_job_key(business_id, full=full),
-        business_id=str(business_id),
-        full=full,
-    )
 
 
 async def disconnect(session: AsyncSession, config: StripeConfig, business_id: uuid.UUID) -> None:

@@ -98,6 +98,21 @@ async def read_status(session: SessionDep, access: CurrentBusiness) -> StripeSta
     return await service.get_status(session, access.id)
 
 
+@router.post(
+    "/sync",
+    operation_id="request_stripe_sync",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=StripeStatus,
+    responses=error_responses(400, 401, 403, 404, 429),
+)
+async def request_sync(session: SessionDep, access: ManagedBusiness) -> StripeStatus:
+    """Queue an incremental sync now (owner or admin), at most once a minute per business:
+    sooner answers 429 with `Retry-After`. Poll `/status` until `sync.state` is `succeeded`
+    or `failed`."""
+    await service.request_sync(session, access.id)
+    return await service.get_status(session, access.id)
+
+
 @router.delete("", response_model=StripeStatus, responses=error_responses(400, 401, 403, 404, 503))
 async def disconnect(
     session: SessionDep, config: StripeConfigDep, access: ManagedBusiness

@@ -3,6 +3,7 @@
 Services flush; the caller's unit of work commits.
 """
 
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -16,7 +17,12 @@ from sqlalchemy.sql import ColumnElement
 from app.core.db import Base, insert_for, upsert, utcnow
 from app.jobs.queue import enqueue_after_commit
 from app.jobs.registry import JOBS
-from app.stripe.exceptions import AccountLinkedElsewhere, AnotherAccountConnected
+from app.stripe.exceptions import (
+    AccountLinkedElsewhere,
+    AnotherAccountConnected,
+    StripeNotConnected,
+    SyncRequestedRecently,
+)
 from app.stripe.models import (
     IntegrationAccount,
     StripeBalanceTransaction,
@@ -35,6 +41,9 @@ from app.users import service as users_service
 
 CONNECTED = "connected"
 DISCONNECTED = "disconnected"
+# "Sync now" at most this often per business: a sync pass reads every resource's recent pages,
+# and the 15-minute schedule already keeps the data fresh.
+SYNC_REQUEST_INTERVAL = timedelta(seconds=60)
 OBJECT_TABLES: tuple[type[Base], ...] = (
     StripeCharge,
     StripeRefund,
@@ -186,6 +195,64 @@ async def get_status(session: AsyncSession, business_id: uuid.UUID) -> StripeSta
             objects_synced=account.sync_objects,
             error=account.sync_error,
         ),
+    )
+
+
+def sync_job_key(business_id: uuid.UUID | str, *, full: bool) -> str:
+    """One queued sync per business and kind: a full pass is never folded into an incremental."""
+    return f"stripe-sync:{business_id}:{'full' if full else 'incremental'}"
+
+
+def enqueue_sync(session: AsyncSession, business_id: uuid.UUID, *, full: bool = False) -> None:
+    enqueue_after_commit(
+        session,
+        "stripe_sync_business",
+        job_key=sync_job_key(business_id, full=full),
+        business_id=str(business_id),
+        full=full,
+    )
+
+
+async def request_sync(
+    session: AsyncSession, business_id: uuid.UUID, *, now: datetime | None = None
+) -> None:
+    """ "Sync now": an incremental sync is queued (after commit), at most once per
+    `SYNC_REQUEST_INTERVAL` per business; an earlier ask is refused with the seconds left.
+
+    One conditional UPDATE takes the slot, so two API processes asked at the same instant
+    queue one sync, not two. The state reads `queued` at once (unless a run is going), so a
+    status poll shows the sync coming before the job starts.
+    """
+    now = now or utcnow()
+    running = (IntegrationAccount.sync_state == "running") & (
+        IntegrationAccount.sync_lease_until >= now
+    )
+    result = await session.execute(
+        update(IntegrationAccount)
+        .where(
+            IntegrationAccount.business_id == business_id,
+            IntegrationAccount.status == CONNECTED,
+            IntegrationAccount.sync_requested_at.is_(None)
+            | (IntegrationAccount.sync_requested_at <= now - SYNC_REQUEST_INTERVAL),
+        )
+        .values(
+            sync_requested_at=now,
+            sync_state=case((running, "running"), else_="queued"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        enqueue_sync(session, business_id)
+        return
+    account = await get_account(session, business_id)
+    if account is None or account.status != CONNECTED:
+        raise StripeNotConnected()
+    await session.refresh(account)
+    wait = (account.sync_requested_at or now) + SYNC_REQUEST_INTERVAL - now
+    seconds = math.ceil(wait.total_seconds())
+    raise SyncRequestedRecently(
+        f"A sync was asked for less than a minute ago. Try again in {seconds} s.",
+        retry_after=seconds,
     )
 
 

@@ -7,7 +7,6 @@ from app.jobs.queue import enqueue
 from app.jobs.registry import JobContext, job
 from app.stripe import service, sync, webhooks
 from app.stripe.config import stripe_config
-from app.stripe.oauth import sync_job_key
 
 
 @job("stripe_sync", timeout_seconds=5 * 60)
@@ -18,7 +17,7 @@ async def stripe_sync(ctx: JobContext) -> int:
     for business_id in business_ids:
         await enqueue(
             "stripe_sync_business",
-            job_key=sync_job_key(business_id, full=False),
+            job_key=service.sync_job_key(business_id, full=False),
             business_id=str(business_id),
             full=False,
         )
