@@ -1,6 +1,6 @@
 """stripe: when a sync was last asked for by hand
 
-Revision ID: 0010
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-27 10:00:00.000000
 
@@ -16,7 +16,7 @@ from alembic import op
 
 import app.core.db
 
-revision: str = '0010'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
