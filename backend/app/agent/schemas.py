@@ -2,11 +2,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.agent.citations import Citation
 from app.agent.models import MessageRole
 from app.agent.tools import ToolRun
+from app.core.text import UserText
 
 
 class ChatRequest(BaseModel):
@@ -15,7 +16,7 @@ class ChatRequest(BaseModel):
     business_id: uuid.UUID | None = Field(
         default=None, description="Optional when you belong to exactly one business."
     )
-    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    message: Annotated[str, UserText(max_length=4000, multiline=True)]
     conversation_id: uuid.UUID | None = Field(
         default=None, description="Continue this conversation; omit to start a new one."
     )

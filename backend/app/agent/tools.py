@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agent.citations import marker
 from app.agent.exceptions import ToolFailure
 from app.agent.retrieval import RetrievedChunk, Retriever
+from app.core.text import UserText
 from app.metrics import service as metrics_service
 from app.metrics.exceptions import MetricsNotComputed, ReadinessNotComputed
 from app.metrics.schemas import MetricValue
@@ -377,7 +378,9 @@ async def get_business_context(ctx: ToolContext, args: BusinessInput) -> Busines
 
 
 class SearchInput(BaseModel):
-    query: str = Field(min_length=1, max_length=500, description="What to look up.")
+    query: Annotated[str, UserText(max_length=500, multiline=True)] = Field(
+        description="What to look up."
+    )
     k: int = Field(default=5, ge=1, le=10, description="How many excerpts to return.")
 
 

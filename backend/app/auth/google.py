@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import httpx
 import jwt
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
@@ -17,9 +18,13 @@ from app.core import security
 from app.core.config import Settings
 from app.users import service as users_service
 from app.users.models import User
+from app.users.schemas import AvatarUrl, UserName
 
 STATE_PURPOSE = "google-login"
 JWKS_TTL_SECONDS = 3600
+# The name and picture are what the user typed at Google: checked like any user input.
+_NAME = TypeAdapter(UserName)
+_AVATAR_URL = TypeAdapter(AvatarUrl)
 
 
 @dataclass
@@ -168,10 +173,20 @@ async def _find_or_create_user(session: AsyncSession, claims: dict[str, Any]) ->
         user.google_sub = sub
         await session.flush()
         return user
+    name, avatar_url = _profile(claims)
     return await users_service.create_user(
-        session,
-        email=claims["email"],
-        name=str(claims.get("name") or claims["email"].split("@")[0]),
-        google_sub=sub,
-        avatar_url=claims.get("picture"),
+        session, email=claims["email"], name=name, google_sub=sub, avatar_url=avatar_url
     )
+
+
+def _profile(claims: dict[str, Any]) -> tuple[str, str | None]:
+    """The Google name, else the email's local part; the picture's URL when it is valid."""
+    try:
+        name = _NAME.validate_python(claims.get("name"))
+    except ValidationError:
+        name = str(claims["email"]).split("@")[0]
+    try:
+        avatar_url: str | None = str(_AVATAR_URL.validate_python(claims.get("picture")))
+    except ValidationError:
+        avatar_url = None
+    return name, avatar_url

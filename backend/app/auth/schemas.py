@@ -2,25 +2,30 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.users.schemas import Name, UserWithBusinesses
+from app.auth.models import PersonalAccessToken
+from app.core.db import column_length
+from app.core.text import UserText
+from app.users.schemas import Email, UserName, UserWithBusinesses
 
+# Not UserText: a password is only hashed, never stored or shown, and normalising it would
+# stop existing passwords from matching their hashes.
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 
 
 class SignupRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     password: Password
-    name: Name
+    name: UserName
 
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
@@ -34,7 +39,7 @@ class AuthResponse(BaseModel):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, UserText(max_length=column_length(PersonalAccessToken.name))]
     expires_in_days: int | None = Field(
         default=None, ge=1, le=3650, description="Omit for a token that does not expire."
     )

@@ -4,13 +4,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
+from app.core.db import Base, JSONType, Money, UUIDPrimaryKey, utcnow
 from app.stripe.models import StripeCharge, StripeDispute, StripePayout, StripeRefund
-
-Money = BigInteger
 
 
 class DailyRollup(Base):

@@ -1,12 +1,20 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.metrics.scoring import (
+    METRIC_RULES,
     OVERRIDABLE_METRICS,
     Component,
     FundingOption,
@@ -144,11 +152,30 @@ def _override_errors(exc: InvalidOverridesError, raw: dict[str, Any]) -> list[In
     return errors
 
 
+def _overrides_json_schema() -> dict[str, Any]:
+    """What `validate_overrides` accepts, stated from the same rules for the OpenAPI document."""
+    properties = {
+        name: {
+            "type": "integer" if rule.integer else "number",
+            "minimum": rule.override_min,
+            "maximum": rule.override_max,
+        }
+        for name, rule in ((name, METRIC_RULES[name]) for name in OVERRIDABLE_METRICS)
+    }
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+
+
 class SimulateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     business_id: uuid.UUID | None = None
-    overrides: dict[str, Any] = Field(
+    # Checked by `validate_overrides` (one error per metric), documented by the JSON schema.
+    overrides: Annotated[dict[str, Any], WithJsonSchema(_overrides_json_schema())] = Field(
         min_length=1,
         description="Metric name -> hypothetical value (ratios as fractions, money in minor "
         'units), e.g. {"dispute_ratio_visa_month": 0.005}.',

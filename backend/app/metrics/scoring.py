@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from app.core.db import INT_MAX, MONEY_MAX
 from app.core.iso import ZERO_DECIMAL_CURRENCIES
 
 MODEL_VERSION: Final = "1.0"
@@ -140,15 +141,19 @@ class MetricRule:
     integer: bool
     optional: bool
     override_min: float
-    override_max: float | None = None
+    override_max: float
 
 
-_COUNT = MetricRule(integer=True, optional=False, override_min=0)
-_MONEY = MetricRule(integer=True, optional=False, override_min=0)
+# Every override is bounded: counts by a 32-bit column, money by MONEY_MAX, and the other
+# numbers by a million, far past every curve's last breakpoint (a volatility CV of 1.5, growth
+# of 50%, a 7-day payout delay): beyond those nothing changes, and huge numbers only overflow.
+_NUMBER_MAX = 1_000_000
+_COUNT = MetricRule(integer=True, optional=False, override_min=0, override_max=INT_MAX)
+_MONEY = MetricRule(integer=True, optional=False, override_min=0, override_max=MONEY_MAX)
 _RATIO = MetricRule(integer=False, optional=True, override_min=0, override_max=1)
-_NON_NEGATIVE = MetricRule(integer=False, optional=True, override_min=0)
+_NON_NEGATIVE = MetricRule(integer=False, optional=True, override_min=0, override_max=_NUMBER_MAX)
 # A business cannot shrink by more than 100%.
-_GROWTH = MetricRule(integer=False, optional=True, override_min=-1)
+_GROWTH = MetricRule(integer=False, optional=True, override_min=-1, override_max=_NUMBER_MAX)
 
 METRIC_RULES: Final[Mapping[str, MetricRule]] = {
     "days_of_history": _COUNT,
@@ -182,7 +187,9 @@ METRIC_RULES: Final[Mapping[str, MetricRule]] = {
     "top_customer_share": _RATIO,
     "top5_customer_share": _RATIO,
     "unique_customers_365d": _COUNT,
-    "avg_charge_amount": MetricRule(integer=True, optional=True, override_min=0),
+    "avg_charge_amount": MetricRule(
+        integer=True, optional=True, override_min=0, override_max=MONEY_MAX
+    ),
 }
 
 # Metrics the score or the funding criteria read; overriding any other field would change
@@ -283,15 +290,22 @@ def _coerce(value: Any, rule: MetricRule) -> Any:
 def _override_problem(value: object, rule: MetricRule) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a number, got {value!r}"
-    if not math.isfinite(value):
+    # Only floats are tested for finiteness and wholeness: converting a huge int to a float
+    # raises OverflowError. The range check compares ints exactly.
+    if isinstance(value, float) and not math.isfinite(value):
         return f"must be finite, got {value!r}"
-    if rule.integer and not float(value).is_integer():
+    if rule.integer and isinstance(value, float) and not value.is_integer():
         return f"must be a whole number, got {value!r}"
     low, high = rule.override_min, rule.override_max
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        return f"must be {bounds}, got {value!r}"
+    if value < low or value > high:
+        huge = isinstance(value, int) and value.bit_length() > 128
+        shown = "a number of over 38 digits" if huge else repr(value)
+        return f"must be between {_bound(low)} and {_bound(high)}, got {shown}"
     return None
+
+
+def _bound(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 # ---------------------------------------------------------------------------------------

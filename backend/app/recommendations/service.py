@@ -58,8 +58,7 @@ def build_facts(context: ScoringContext) -> dict[str, Any]:
 
 def _clamp(metric: str, value: int | float) -> int | float:
     rule = METRIC_RULES[metric]
-    value = max(value, rule.override_min)
-    return value if rule.override_max is None else min(value, rule.override_max)
+    return min(max(value, rule.override_min), rule.override_max)
 
 
 @dataclass(frozen=True)

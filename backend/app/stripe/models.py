@@ -11,12 +11,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
-
-Money = BigInteger
+from app.core.db import Base, Money, Timestamps, UUIDPrimaryKey, utcnow
 
 
 class IntegrationAccount(UUIDPrimaryKey, Timestamps, Base):

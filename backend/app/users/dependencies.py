@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import WithJsonSchema
 
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
@@ -22,6 +23,9 @@ from app.users.exceptions import (
 )
 from app.users.models import MANAGER_ROLES
 from app.users.service import BusinessAccess
+
+# Parsed by `_parse` (for the `invalid_business_id` code); the schema says what it must be.
+RawBusinessId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
 
 
 async def _business_id_from_body(request: Request) -> object | None:
@@ -64,7 +68,7 @@ async def get_business_access(
     session: SessionDep,
     user: CurrentUser,
     business_id: Annotated[
-        str | None,
+        RawBusinessId | None,
         Query(description="The business; optional when you belong to exactly one."),
     ] = None,
 ) -> BusinessAccess:
@@ -73,7 +77,9 @@ async def get_business_access(
 
 
 async def get_path_business_access(
-    session: SessionDep, user: CurrentUser, business_id: Annotated[str, Path()]
+    session: SessionDep,
+    user: CurrentUser,
+    business_id: Annotated[RawBusinessId, Path()],
 ) -> BusinessAccess:
     return await resolve_business(session, user, business_id)
 

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
+from app.core.db import Base, Money, Timestamps, UUIDPrimaryKey, utcnow
 
 
 class Role(StrEnum):
@@ -35,7 +35,7 @@ class Business(UUIDPrimaryKey, Timestamps, Base):
     legal_entity: Mapped[str | None] = mapped_column(String(200))
     industry: Mapped[str | None] = mapped_column(String(100))
     # Minor units of `currency`.
-    revenue_estimate: Mapped[int | None]
+    revenue_estimate: Mapped[int | None] = mapped_column(Money)
     founded_at: Mapped[date | None]
     country: Mapped[str | None] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3), default="usd")

@@ -6,16 +6,28 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    EmailStr,
     Field,
     HttpUrl,
-    StringConstraints,
+    UrlConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
+from app.core.db import MONEY_MAX, column_length
 from app.core.iso import COUNTRIES, CURRENCIES
-from app.users.models import Role
+from app.core.text import UserText
+from app.users.models import Business, Role, User
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Every length comes from the column the value is stored in.
+Email = Annotated[EmailStr, Field(max_length=column_length(User.email))]
+UserName = Annotated[str, UserText(max_length=column_length(User.name))]
+BusinessName = Annotated[str, UserText(max_length=column_length(Business.name))]
+LegalEntity = Annotated[str, UserText(max_length=column_length(Business.legal_entity))]
+Industry = Annotated[str, UserText(max_length=column_length(Business.industry))]
+AVATAR_URL_LENGTH = column_length(User.avatar_url)
+COUNTRY_LENGTH = column_length(Business.country)
+CURRENCY_LENGTH = column_length(Business.currency)
 
 
 def _currency(value: str) -> str:
@@ -38,11 +50,32 @@ def _not_future(value: date | None) -> date | None:
     return value
 
 
-Currency = Annotated[str, AfterValidator(_currency)]
-Country = Annotated[str, AfterValidator(_country)]
+def _fits_avatar_column(value: HttpUrl) -> HttpUrl:
+    # The URL is stored encoded, and encoding lengthens it (each "é" becomes "%C3%A9").
+    if len(str(value)) > AVATAR_URL_LENGTH:
+        raise ValueError(f"must be at most {AVATAR_URL_LENGTH} characters once encoded")
+    return value
+
+
+def _code_schema(length: int) -> WithJsonSchema:
+    # The code lists check the codes; the schema states their shape for clients.
+    pattern = f"^[A-Za-z]{{{length}}}$"
+    return WithJsonSchema(
+        {"type": "string", "minLength": length, "maxLength": length, "pattern": pattern}
+    )
+
+
+Currency = Annotated[str, AfterValidator(_currency), _code_schema(CURRENCY_LENGTH)]
+Country = Annotated[str, AfterValidator(_country), _code_schema(COUNTRY_LENGTH)]
 FoundedAt = Annotated[date | None, AfterValidator(_not_future)]
-OptionalText = Annotated[
-    str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+AvatarUrl = Annotated[
+    HttpUrl, UrlConstraints(max_length=AVATAR_URL_LENGTH), AfterValidator(_fits_avatar_column)
+]
+RevenueEstimate = Annotated[
+    int | None,
+    Field(
+        ge=0, le=MONEY_MAX, description="Estimated annual revenue, in minor units of `currency`."
+    ),
 ]
 
 
@@ -88,19 +121,17 @@ class PatchModel(BaseModel):
 class UserUpdate(PatchModel):
     required_fields = ("name",)
 
-    name: Name | None = None
-    avatar_url: HttpUrl | None = None
+    name: UserName | None = None
+    avatar_url: AvatarUrl | None = None
 
 
 class BusinessCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    legal_entity: OptionalText = None
-    industry: OptionalText = None
-    revenue_estimate: int | None = Field(
-        default=None, ge=0, description="Estimated annual revenue, in minor units of `currency`."
-    )
+    name: BusinessName
+    legal_entity: LegalEntity | None = None
+    industry: Industry | None = None
+    revenue_estimate: RevenueEstimate = None
     founded_at: FoundedAt = None
     country: Country | None = None
     currency: Currency = "usd"
@@ -109,10 +140,10 @@ class BusinessCreate(BaseModel):
 class BusinessUpdate(PatchModel):
     required_fields = ("name", "currency")
 
-    name: Name | None = None
-    legal_entity: OptionalText = None
-    industry: OptionalText = None
-    revenue_estimate: int | None = Field(default=None, ge=0)
+    name: BusinessName | None = None
+    legal_entity: LegalEntity | None = None
+    industry: Industry | None = None
+    revenue_estimate: RevenueEstimate = None
     founded_at: FoundedAt = None
     country: Country | None = None
     currency: Currency | None = None

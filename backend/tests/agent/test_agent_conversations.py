@@ -1,5 +1,6 @@
 """Conversations: history, listing, and business scoping of every agent route."""
 
+import json
 import uuid
 from typing import Any
 
@@ -130,3 +131,37 @@ async def test_scoping(app: FastAPI, client: httpx.AsyncClient, make_account: An
 
     unauthenticated = await client.get(f"/api/v1/agent/conversations/{bobs_conversation}")
     assert unauthenticated.status_code == 401
+
+
+async def test_control_characters_in_a_message_are_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, make_account: Any
+) -> None:
+    # A NUL reached PostgreSQL and was a 500, on /chat and on /chat/stream alike.
+    account = await make_account()
+    business = await account.create_business("Acme")
+    for path in ("/api/v1/agent/chat", "/api/v1/agent/chat/stream"):
+        for message in ("What\x00 hurts?", "\x1b]8;;https://evil.example\x07click", "\ud800"):
+            response = await client.post(
+                path,
+                # ASCII-escaped JSON: a lone surrogate can only travel as "\\ud800".
+                content=json.dumps({"business_id": business["id"], "message": message}),
+                headers={**account.headers, "Content-Type": "application/json"},
+            )
+            assert response.status_code == 400, (path, message)
+            assert response.json()["code"] == "validation_error"
+            assert [e["field"] for e in response.json()["errors"]] == ["message"]
+    listed = await client.get(
+        "/api/v1/agent/conversations",
+        params={"business_id": business["id"]},
+        headers=account.headers,
+    )
+    assert listed.json()["conversations"] == []
+
+    # A message is multi-line: tabs and newlines stay, Windows line ends become newlines.
+    response = await chat(client, account, business["id"], "Two things:\r\n\t1. score\r\n\t2. fees")
+    assert response.status_code == 200, response.text
+    detail = await client.get(
+        f"/api/v1/agent/conversations/{response.json()['conversation_id']}",
+        headers=account.headers,
+    )
+    assert detail.json()["messages"][0]["content"] == "Two things:\n\t1. score\n\t2. fees"

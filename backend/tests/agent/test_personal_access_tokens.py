@@ -104,6 +104,15 @@ async def test_token_validation(client: httpx.AsyncClient, make_account: Any) ->
     for bad in ({}, {"name": ""}, {"name": "x", "expires_in_days": 0}, {"name": "x", "y": 1}):
         response = await client.post("/api/v1/auth/tokens", json=bad, headers=account.headers)
         assert response.status_code == 400, bad
+    # A NUL or a control character in the name was a 500 on PostgreSQL.
+    for name in ("ci\x00", "ci\x07", "ci\nbot", "x" * 101, "  "):
+        response = await client.post(
+            "/api/v1/auth/tokens", json={"name": name}, headers=account.headers
+        )
+        assert response.status_code == 400, name
+        assert [e["field"] for e in response.json()["errors"]] == ["name"]
+    listed = await client.get("/api/v1/auth/tokens", headers=account.headers)
+    assert listed.json()["tokens"] == []
     assert (await client.post("/api/v1/auth/tokens", json={"name": "x"})).status_code == 401
     bad_id = await client.delete("/api/v1/auth/tokens/not-a-uuid", headers=account.headers)
     assert bad_id.status_code == 400

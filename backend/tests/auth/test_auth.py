@@ -78,6 +78,22 @@ async def test_duplicate_signup_ignores_case(client: httpx.AsyncClient, make_acc
             "name",
         ),
         ({"email": "a@example.com", "password": TEST_PASSWORD}, "validation_error", "name"),
+        # A NUL in the name was a 500 on PostgreSQL (and logged the email and the hash).
+        (
+            {"email": "a@example.com", "password": TEST_PASSWORD, "name": "A\x00"},
+            "validation_error",
+            "name",
+        ),
+        (
+            {"email": "a@example.com", "password": TEST_PASSWORD, "name": "A\x1b[0m"},
+            "validation_error",
+            "name",
+        ),
+        (
+            {"email": "a@example.com", "password": TEST_PASSWORD, "name": "x" * 201},
+            "validation_error",
+            "name",
+        ),
         (
             {"email": "a@example.com", "password": "password123", "name": "A"},
             "password_too_common",

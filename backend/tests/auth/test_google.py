@@ -98,6 +98,33 @@ async def test_existing_password_account_is_linked(
 
 
 @pytest.mark.parametrize(
+    ("profile", "name", "avatar_url"),
+    [
+        # What the user typed at Google is user text like any other: invalid parts are dropped.
+        ({"name": "Ev\x00il", "picture": "https://lh3.example/" + "a" * 3000}, "odd", None),
+        ({"name": "x" * 201, "picture": "javascript:alert(1)"}, "odd", None),
+        (
+            {"name": " Zoe\u0301 ", "picture": "https://lh3.example/p.png"},
+            "Zo\u00e9",
+            "https://lh3.example/p.png",
+        ),
+    ],
+)
+async def test_google_profile_is_checked_like_user_input(
+    client: httpx.AsyncClient,
+    provider: LocalOpenIDProvider,
+    profile: dict[str, str],
+    name: str,
+    avatar_url: str | None,
+) -> None:
+    provider.overrides = profile
+    result = await _sign_in(client, provider, sub="g-odd", email="odd@gmail.example")
+    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {result['token']}"})
+    assert me.json()["name"] == name
+    assert me.json()["avatar_url"] == avatar_url
+
+
+@pytest.mark.parametrize(
     ("override", "error"),
     [
         ({"aud": "someone-else.apps.example"}, "invalid_audience"),

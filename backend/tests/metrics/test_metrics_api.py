@@ -179,6 +179,11 @@ async def test_simulate(make_account, client: httpx.AsyncClient, db) -> None:
         ({"no_such_metric": 1}, "overrides.no_such_metric"),
         ({"dispute_ratio_visa_month": 1.5}, "overrides.dispute_ratio_visa_month"),
         ({"months_of_history": "many"}, "overrides.months_of_history"),
+        # 401 digits: converting it to a float raised OverflowError, a 500.
+        ({"revenue_365d": 10**400}, "overrides.revenue_365d"),
+        ({"revenue_365d": 2**53}, "overrides.revenue_365d"),
+        ({"unique_customers_365d": 2**31}, "overrides.unique_customers_365d"),
+        ({"growth_3m": 1e300}, "overrides.growth_3m"),
         ({}, "overrides"),
     ]
     for overrides, field in cases:

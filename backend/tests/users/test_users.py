@@ -142,3 +142,110 @@ async def test_users_endpoints_require_auth(client: httpx.AsyncClient) -> None:
         assert response.status_code == 401, (method, path)
         assert response.headers["www-authenticate"] == "Bearer"
         assert response.json()["code"] == "not_authenticated"
+
+
+async def test_control_characters_are_refused_and_nothing_is_stored(
+    make_account, client: httpx.AsyncClient
+) -> None:
+    # A NUL reached PostgreSQL and was a 500; every text field now answers 400 and names itself.
+    account = await make_account(name="Ada")
+    business = await account.create_business("Keep Me", industry="saas")
+    url = f"/api/v1/users/businesses/{business['id']}"
+    cases = [
+        ("PATCH", "/api/v1/users/me", {"name": "Ada\x00"}, "name"),
+        ("PATCH", "/api/v1/users/me", {"name": "Ada\x1b[2J"}, "name"),
+        ("PATCH", "/api/v1/users/me", {"name": "Ada\nLovelace"}, "name"),
+        ("POST", "/api/v1/users/businesses", {"name": "New\x00Co"}, "name"),
+        (
+            "POST",
+            "/api/v1/users/businesses",
+            {"name": "New", "legal_entity": "\x00"},
+            "legal_entity",
+        ),
+        ("POST", "/api/v1/users/businesses", {"name": "New", "industry": "sa\x08as"}, "industry"),
+        ("PATCH", url, {"name": "Re\x00named"}, "name"),
+        ("PATCH", url, {"legal_entity": "Acme\tLLC"}, "legal_entity"),
+        ("PATCH", url, {"industry": "\x00"}, "industry"),
+    ]
+    for method, path, body, field in cases:
+        response = await client.request(method, path, json=body, headers=account.headers)
+        assert response.status_code == 400, (path, body, response.text)
+        error = response.json()
+        assert error["code"] == "validation_error"
+        assert [e["field"] for e in error["errors"]] == [field], body
+    me = (await client.get("/api/v1/users/me", headers=account.headers)).json()
+    assert me["name"] == "Ada"
+    assert [b["name"] for b in me["businesses"]] == ["Keep Me"]
+    unchanged = (await client.get(url, headers=account.headers)).json()
+    assert (unchanged["legal_entity"], unchanged["industry"]) == (None, "saas")
+
+
+async def test_text_is_normalised_before_it_is_stored(
+    make_account, client: httpx.AsyncClient
+) -> None:
+    account = await make_account()
+    response = await client.patch(
+        "/api/v1/users/me", json={"name": "  Zoe\u0301  "}, headers=account.headers
+    )
+    assert response.json()["name"] == "Zo\u00e9"
+    # 100 decomposed "é" are 200 code points, but 100 once composed: they fit the column.
+    business = await account.create_business("Caf\u00e9", industry="e\u0301" * 100)
+    assert business["industry"] == "\u00e9" * 100
+
+
+async def test_no_field_accepts_more_than_its_column_holds(
+    make_account, client: httpx.AsyncClient
+) -> None:
+    # `industry` allowed 200 characters into a 100-character column, `avatar_url` 2,083 into
+    # 2,048: PostgreSQL refused them with a 500.
+    account = await make_account(name="Ada")
+    business = await account.create_business("Keep Me")
+    url = f"/api/v1/users/businesses/{business['id']}"
+    avatar = "https://cdn.example.com/"
+    cases = [
+        ("POST", "/api/v1/users/businesses", {"name": "New", "industry": "x" * 101}, "industry"),
+        ("PATCH", url, {"industry": "x" * 101}, "industry"),
+        ("PATCH", url, {"legal_entity": "x" * 201}, "legal_entity"),
+        ("PATCH", "/api/v1/users/me", {"name": "x" * 201}, "name"),
+        ("PATCH", "/api/v1/users/me", {"avatar_url": avatar + "a" * (2049 - len(avatar))}, None),
+        # 1,000 characters, but 3,000 once "é" is percent-encoded as stored.
+        ("PATCH", "/api/v1/users/me", {"avatar_url": avatar + "\u00e9" * 1000}, None),
+    ]
+    for method, path, body, field in cases:
+        response = await client.request(method, path, json=body, headers=account.headers)
+        assert response.status_code == 400, (body, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field or "avatar_url"]
+    fits = avatar + "a" * (2048 - len(avatar))
+    response = await client.patch(
+        "/api/v1/users/me", json={"avatar_url": fits}, headers=account.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["avatar_url"] == fits
+    created = await account.create_business("Wide", industry="x" * 100)
+    assert len(created["industry"]) == 100
+    me = (await client.get("/api/v1/users/me", headers=account.headers)).json()
+    assert [b["name"] for b in me["businesses"]] == ["Keep Me", "Wide"]
+    assert (await client.get(url, headers=account.headers)).json()["industry"] is None
+
+
+async def test_revenue_estimate_is_64_bit_and_bounded(
+    make_account, client: httpx.AsyncClient
+) -> None:
+    # $50M a year is 5 billion cents: more than a 32-bit column holds (a 500 before).
+    account = await make_account()
+    business = await account.create_business("Big", revenue_estimate=5_000_000_000)
+    url = f"/api/v1/users/businesses/{business['id']}"
+    assert (await client.get(url, headers=account.headers)).json()["revenue_estimate"] == (
+        5_000_000_000
+    )
+    # The bound: the largest integer a JavaScript client holds exactly ($90 trillion).
+    largest = 2**53 - 1
+    response = await client.patch(url, json={"revenue_estimate": largest}, headers=account.headers)
+    assert response.json()["revenue_estimate"] == largest
+    for too_large in (2**53, 2**63, 10**400):
+        response = await client.patch(
+            url, json={"revenue_estimate": too_large}, headers=account.headers
+        )
+        assert response.status_code == 400
+        assert [e["field"] for e in response.json()["errors"]] == ["revenue_estimate"]
+    assert (await client.get(url, headers=account.headers)).json()["revenue_estimate"] == largest
