@@ -13,7 +13,7 @@ from app.agent.engine import Turn, run_turn
 from app.agent.events import TextDelta, ToolRunEvent, TurnDone, TurnEvent, TurnResult
 from app.agent.exceptions import KnowledgeDocumentNotFound
 from app.agent.knowledge.documents import DOC_ID_PATTERN, body_without_title
-from app.agent.models import Conversation, Message, MessageRole
+from app.agent.models import Conversation, KnowledgeDocument, Message, MessageRole
 from app.agent.runtime import AgentRuntime
 from app.agent.schemas import (
     ChatRequest,
@@ -29,7 +29,7 @@ from app.agent.schemas import (
 )
 from app.agent.tools import ToolContext
 from app.auth.dependencies import CurrentUser
-from app.core.db import Database, checkpoint
+from app.core.db import Database, checkpoint, column_length
 from app.core.deps import DatabaseDep, SessionDep
 from app.core.errors import AppError, error_responses
 from app.users.dependencies import CurrentBusiness
@@ -196,7 +196,9 @@ async def list_knowledge_documents(
 async def get_knowledge_document(
     _user: CurrentUser,
     runtime: RuntimeDep,
-    doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)],
+    doc_id: Annotated[
+        str, Path(pattern=DOC_ID_PATTERN, max_length=column_length(KnowledgeDocument.doc_id))
+    ],
 ) -> KnowledgeDocumentRead:
     """One document, as a `[Source: doc_id]` citation links to it."""
     doc = runtime.knowledge_documents().get(doc_id)

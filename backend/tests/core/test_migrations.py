@@ -10,7 +10,7 @@ from app.models import Base
 
 async def test_models_match_migrations(db: Database) -> None:
     # Types too, on PostgreSQL; SQLite's declared types are only affinities (an INTEGER holds
-    # 64 bits), so 0008 leaves them as they are there.
+    # 64 bits), so 0009 leaves them as they are there.
     compare_type = db.dialect == "postgresql"
 
     def diff(connection: Connection) -> list[object]:

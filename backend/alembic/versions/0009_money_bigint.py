@@ -1,7 +1,7 @@
 """users: a business's revenue estimate in a 64-bit column, like every other amount of money
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 20:00:00.000000
 
 `businesses.revenue_estimate` was the one amount in a 32-bit column: in minor units it tops out
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
