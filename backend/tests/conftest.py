@@ -80,6 +80,8 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         redis_url=None,
         app_base_url="http://testserver",
         frontend_url="http://frontend.test",
+        # No web build unless a test asks for one (tests/core/test_web.py, tests/web).
+        frontend_dist=data_dir / "no-frontend-build",
         log_level="WARNING",
     )
 

@@ -17,6 +17,7 @@ from app.core.middleware import API_PATH_PREFIXES
 
 # Astro content-hashes everything under /_astro/, so a year's caching is safe; pages revalidate.
 _IMMUTABLE_PREFIX = "/_astro/"
+_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def web_build(dist: Path) -> Path | None:
@@ -36,12 +37,12 @@ class WebApp:
         if scope["type"] != "http" or path.startswith(API_PATH_PREFIXES):
             await self.api_fallback(scope, receive, send)
             return
-        cache = "public, max-age=31536000, immutable" if path.startswith(_IMMUTABLE_PREFIX) else None
+        cache = _IMMUTABLE if path.startswith(_IMMUTABLE_PREFIX) else "no-cache"
 
         async def send_with_cache(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Cache-Control"] = cache or "no-cache"
+                headers["Cache-Control"] = cache
             await send(message)
 
         await self.files(scope, receive, send_with_cache)
