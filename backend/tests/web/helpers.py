@@ -1,6 +1,7 @@
 """What browser tests do again and again: sign in, check accessibility, screenshots, JS weight."""
 
 import gzip
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from tests.conftest import TEST_PASSWORD
 PHONE: ViewportSize = {"width": 375, "height": 812}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 # Saved by every screenshot() call; gitignored. VAULTRA_SCREENSHOTS may point elsewhere (CI).
-SCREENSHOT_DIR = Path(__file__).parent / "screenshots"
+SCREENSHOT_DIR = Path(os.environ.get("VAULTRA_SCREENSHOTS", Path(__file__).parent / "screenshots"))
 # The issue's budget: JavaScript a page loads, gzipped.
 JS_BUDGET_BYTES = 100 * 1024
 TOKEN_KEY = "vaultra_token"
