@@ -81,6 +81,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Knowledge Documents
+         * @description The knowledge-base documents answers cite, by title.
+         */
+        get: operations["list_knowledge_documents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/knowledge/{doc_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Knowledge Document
+         * @description One document, as a `[Source: doc_id]` citation links to it.
+         */
+        get: operations["get_knowledge_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/callback/google": {
         parameters: {
             query?: never;
@@ -309,6 +349,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/stripe/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Sync
+         * @description Queue an incremental sync now (owner or admin), at most once a minute per business:
+         *     sooner answers 429 with `Retry-After`. Poll `/status` until `sync.state` is `succeeded`
+         *     or `failed`.
+         */
+        post: operations["request_stripe_sync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/metrics": {
         parameters: {
             query?: never;
@@ -444,7 +506,8 @@ export interface paths {
         head?: never;
         /**
          * Update Recommendation
-         * @description Accept or dismiss a recommendation.
+         * @description Accept or dismiss a recommendation, or undo either with `"status": "open"`; a
+         *     resolved one answers 409.
          */
         patch: operations["update_recommendation"];
         trace?: never;
@@ -861,6 +924,40 @@ export interface components {
          * @enum {string}
          */
         Granularity: "day" | "week" | "month";
+        /** KnowledgeDocumentList */
+        KnowledgeDocumentList: {
+            /** Documents */
+            documents: components["schemas"]["KnowledgeDocumentSummary"][];
+        };
+        /** KnowledgeDocumentRead */
+        KnowledgeDocumentRead: {
+            /**
+             * Body Markdown
+             * @description Markdown, without the front matter and the leading title heading; render it with raw HTML disabled.
+             */
+            body_markdown: string;
+            /** Category */
+            category: string;
+            /**
+             * Doc Id
+             * @description What `[Source: doc_id]` citations name.
+             */
+            doc_id: string;
+            /** Title */
+            title: string;
+        };
+        /** KnowledgeDocumentSummary */
+        KnowledgeDocumentSummary: {
+            /** Category */
+            category: string;
+            /**
+             * Doc Id
+             * @description What `[Source: doc_id]` citations name.
+             */
+            doc_id: string;
+            /** Title */
+            title: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /**
@@ -1228,9 +1325,10 @@ export interface components {
         RecommendationUpdate: {
             /**
              * Status
+             * @description "open" undoes an accept or a dismiss.
              * @enum {string}
              */
-            status: "accepted" | "dismissed";
+            status: "open" | "accepted" | "dismissed";
         };
         /**
          * Role
@@ -1697,6 +1795,84 @@ export interface operations {
             };
             /** @description Not a member of the business, or not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_knowledge_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeDocumentList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_knowledge_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeDocumentRead"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2286,6 +2462,74 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    request_stripe_sync: {
+        parameters: {
+            query?: {
+                /** @description The business; optional when you belong to exactly one. */
+                business_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeStatus"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a member of the business, or not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
