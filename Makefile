@@ -3,8 +3,15 @@ PYTHON ?= python3
 BACKEND := backend
 VENV := $(BACKEND)/.venv
 BIN := $(VENV)/bin
+FRONTEND := frontend
+NPM := $(shell command -v npm 2>/dev/null)
+# What the build depends on; an unchanged tree rebuilds nothing (stamp files).
+WEB_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+	$(FRONTEND)/astro.config.mjs $(FRONTEND)/tsconfig.json
+WEB_MODULES := $(FRONTEND)/node_modules/.installed
+WEB_BUILD := $(FRONTEND)/dist/index.html
 
-.PHONY: run test install install-dev lint typecheck test-postgres test-sqlite clean
+.PHONY: run test install install-dev lint typecheck test-postgres test-sqlite clean web test-web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +30,23 @@ $(VENV)/.installed-dev: $(VENV)/.installed $(BACKEND)/requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-run: install
+$(WEB_MODULES): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
+	cd $(FRONTEND) && npx astro build
+	touch $@
+
+# The web app, served by the API at the same origin. Without npm, `make run` serves the API only.
+ifeq ($(NPM),)
+web:
+	@echo "No npm: serving the API only. For the web app, install Node.js 20+ with npm and run make run again."
+else
+web: $(WEB_BUILD)
+endif
+
+run: install web
 	cd $(BACKEND) && .venv/bin/vaultra db upgrade && .venv/bin/vaultra serve
 
 lint: install-dev
@@ -39,7 +62,12 @@ test-postgres: install-dev
 test-sqlite: install-dev
 	cd $(BACKEND) && VAULTRA_TEST_DB=sqlite .venv/bin/python -m pytest
 
-test: lint typecheck test-postgres test-sqlite
+# Type check and unit-test the web app, then build it for the browser tests in the Python suite.
+test-web: $(WEB_MODULES)
+	cd $(FRONTEND) && npx astro check && npx vitest run
+	$(MAKE) $(WEB_BUILD)
+
+test: lint typecheck test-web test-postgres test-sqlite
 
 clean:
-	rm -rf $(VENV) $(BACKEND)/data
+	rm -rf $(VENV) $(BACKEND)/data $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -1,11 +1,15 @@
 """The `vaultra` command line."""
 
+import json
+import sys
+from pathlib import Path
+
 import typer
 import uvicorn
 
 from app.agent.cli import kb_cli, mcp
 from app.core import migrations
-from app.core.config import get_settings
+from app.core.config import AppEnv, Settings, get_settings
 from app.jobs.cli import jobs_cli, worker
 from app.stripe.cli import sandbox_cli, stripe_cli
 
@@ -48,6 +52,21 @@ def serve(
         loop=EVENT_LOOP,
         log_config=None,
     )
+
+
+@cli.command()
+def openapi(
+    output: Path = typer.Option(Path("-"), "--output", "-o", help="File to write (- = stdout)."),
+) -> None:
+    """Print the API's OpenAPI document, from which the web app's typed client is generated."""
+    from app.main import create_app
+
+    settings = Settings(_env_file=None, app_env=AppEnv.test)  # type: ignore[call-arg]
+    text = json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n"
+    if str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
 
 
 @db_cli.command("upgrade")

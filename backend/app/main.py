@@ -12,6 +12,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from app.agent.mcp_server import build_mcp_server, run_session_manager, streamable_http_app
@@ -26,6 +27,7 @@ from app.core.health import router as health_router
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.redis import create_redis
+from app.core.web import install_web, web_build
 from app.jobs import tasks as _registered_jobs  # noqa: F401
 from app.jobs.arq_queue import ArqQueue
 from app.jobs.inprocess import InProcessQueue
@@ -114,12 +116,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=f"{API_PREFIX}/redoc",
         swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
+        generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health_router)
-    if settings.app_env != AppEnv.production and _same_origin(
-        settings.frontend_url, settings.app_base_url
+    web = web_build(settings.frontend_dist)
+    if (
+        web is None
+        and settings.app_env != AppEnv.production
+        and _same_origin(settings.frontend_url, settings.app_base_url)
     ):
         app.include_router(dev_pages_router)
     for module_router in API_ROUTERS:
@@ -130,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if app.state.stripe_config.sandbox is not None:
         # Development without a Stripe key: Stripe is the sandbox at /stripe-sandbox.
         mount_sandbox(app, app.state.stripe_config.sandbox)
+    if web is not None:
+        install_web(app, web)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.frontend_url.rstrip("/")],
@@ -141,6 +149,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, hsts=settings.app_env == AppEnv.production)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    """The endpoint's function name, e.g. `read_me`, not FastAPI's `read_me_api_v1_users_me_get`;
+    tests/core/test_openapi.py fails on a duplicate."""
+    return route.name
 
 
 def _same_origin(first: str, second: str) -> bool:

@@ -8,6 +8,7 @@ creates and drops its own database. Redis for the tests that need it: TEST_REDIS
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +37,13 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if TEST_DB == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "vaultra-test.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        migrations.upgrade(url)
-        yield url
-        return
-    name = f"vaultra_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin_dsn = _asyncpg_dsn(POSTGRES_URL)
+@contextmanager
+def postgres_database(prefix: str = "vaultra_test") -> Iterator[str]:
+    """A new, migrated PostgreSQL database for the length of the block; yields its URL."""
     import asyncio
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_dsn = _asyncpg_dsn(POSTGRES_URL)
 
     async def admin(sql: str) -> None:
         connection = await asyncpg.connect(admin_dsn)
@@ -62,6 +59,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if TEST_DB == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "vaultra-test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        migrations.upgrade(url)
+        yield url
+        return
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -80,6 +89,8 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         redis_url=None,
         app_base_url="http://testserver",
         frontend_url="http://frontend.test",
+        # No web build unless a test asks for one (tests/core/test_web.py, tests/web).
+        frontend_dist=data_dir / "no-frontend-build",
         log_level="WARNING",
     )
 

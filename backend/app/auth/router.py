@@ -9,6 +9,7 @@ from app.auth import service as auth_service
 from app.auth.dependencies import ClientIP, CurrentUser, LoginThrottleDep, SignedInUser
 from app.auth.exceptions import OAuthError
 from app.auth.schemas import (
+    AuthProviders,
     AuthResponse,
     LoginRequest,
     SignupRequest,
@@ -65,6 +66,11 @@ async def login(
 @router.get("/me", response_model=UserWithBusinesses, responses=error_responses(401))
 async def me(session: SessionDep, user: CurrentUser) -> UserWithBusinesses:
     return await user_with_businesses(session, user)
+
+
+@router.get("/providers", response_model=AuthProviders)
+async def auth_providers(settings: SettingsDep) -> AuthProviders:
+    return AuthProviders(google=settings.google_enabled)
 
 
 @router.get(

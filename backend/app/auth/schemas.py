@@ -36,6 +36,12 @@ class AuthResponse(BaseModel):
     expires_at: str
 
 
+class AuthProviders(BaseModel):
+    """Sign-in methods besides email and password, so the app shows only working buttons."""
+
+    google: bool
+
+
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     frontend_url: str = "http://127.0.0.1:8000"
     port: int = 8000
     data_dir: Path = BACKEND_DIR / "data"
+    # The web app's build (`astro build`); served at this origin when it holds an index.html.
+    frontend_dist: Path = BACKEND_DIR.parent / "frontend" / "dist"
     log_level: str = "INFO"
 
     database_url: str = ""

@@ -24,9 +24,13 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-# The interactive docs and the sandbox's authorize page render HTML with inline scripts/CDN assets.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-HTML_PATH_PREFIXES = ("/api/v1/docs", "/api/v1/redoc", "/stripe-sandbox", "/dashboard", "/auth/")
+# Pages carry their own policy in a <meta> tag (Astro hashes its inline scripts); a meta tag
+# cannot set these three, so they travel as a header. The interactive docs and the sandbox's
+# authorize page (inline scripts, CDN assets) get only this header too.
+PAGE_CSP = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+API_PATH_PREFIXES = ("/api/", "/mcp", "/health")
+DOCS_PATH_PREFIXES = ("/api/v1/docs", "/api/v1/redoc")
 
 
 class RequestContextMiddleware:
@@ -53,8 +57,8 @@ class RequestContextMiddleware:
                 headers[REQUEST_ID_HEADER] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if not path.startswith(HTML_PATH_PREFIXES):
-                    headers.setdefault("Content-Security-Policy", API_CSP)
+                api = path.startswith(API_PATH_PREFIXES) and not path.startswith(DOCS_PATH_PREFIXES)
+                headers.setdefault("Content-Security-Policy", API_CSP if api else PAGE_CSP)
                 if self.hsts:
                     headers.setdefault("Strict-Transport-Security", "max-age=63072000")
             await send(message)

@@ -28,7 +28,11 @@ Trend = Literal["improving", "stable", "declining"]
 
 class MetricValue(BaseModel):
     metric: str = Field(description="The metric's name (also its key for what-if overrides).")
-    value: Any = Field(description="A number, or null when it cannot be computed yet.")
+    # int before float: a count stays an integer in the JSON and the generated types.
+    value: int | float | str | dict[str, int] | None = Field(
+        description="A number; an ISO date for `history_start`; counts by reason for "
+        "`disputes_by_reason_90d`; null when it cannot be computed yet."
+    )
     window: str = Field(description="ISO 8601 interval of days, or `all_time`.")
     unit: str
     currency: str | None = None
@@ -179,6 +183,8 @@ class SimulateRequest(BaseModel):
         min_length=1,
         description="Metric name -> hypothetical value (ratios as fractions, money in minor "
         'units), e.g. {"dispute_ratio_visa_month": 0.005}.',
+        # Validated below, with one error per metric; the schema still tells clients the type.
+        json_schema_extra={"additionalProperties": {"type": ["number", "null"]}},
     )
 
     @field_validator("overrides")

@@ -47,7 +47,7 @@ def _to_dashboard(
 @router.get(
     "/connect", response_model=ConnectUrl, responses=error_responses(400, 401, 403, 404, 503)
 )
-async def connect(
+async def connect_stripe(
     session: SessionDep,
     settings: SettingsDep,
     config: StripeConfigDep,
@@ -63,7 +63,7 @@ async def connect(
 
 
 @router.get("/callback", status_code=status.HTTP_302_FOUND, response_class=RedirectResponse)
-async def callback(
+async def stripe_callback(
     session: SessionDep,
     settings: SettingsDep,
     config: StripeConfigDep,
@@ -94,7 +94,7 @@ async def callback(
 
 
 @router.get("/status", response_model=StripeStatus, responses=error_responses(400, 401, 403, 404))
-async def read_status(session: SessionDep, access: CurrentBusiness) -> StripeStatus:
+async def read_stripe_status(session: SessionDep, access: CurrentBusiness) -> StripeStatus:
     return await service.get_status(session, access.id)
 
 
@@ -114,7 +114,7 @@ async def request_sync(session: SessionDep, access: ManagedBusiness) -> StripeSt
 
 
 @router.delete("", response_model=StripeStatus, responses=error_responses(400, 401, 403, 404, 503))
-async def disconnect(
+async def disconnect_stripe(
     session: SessionDep, config: StripeConfigDep, access: ManagedBusiness
 ) -> StripeStatus:
     """Deauthorize Vaultra at Stripe and stop syncing (owner or admin). Synced data is kept."""

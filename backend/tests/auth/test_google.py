@@ -195,3 +195,17 @@ async def test_not_configured(unconfigured_client: httpx.AsyncClient) -> None:
         assert response.status_code == 503
         assert response.json()["code"] == "google_not_configured"
         assert "not configured" in response.json()["detail"]
+
+
+async def test_providers_list_google_when_configured(client: httpx.AsyncClient) -> None:
+    """The log-in page shows "Continue with Google" only when it would work."""
+    response = await client.get("/api/v1/auth/providers")
+    assert response.status_code == 200
+    assert response.json() == {"google": True}
+
+
+async def test_providers_leave_google_out_when_unconfigured(
+    unconfigured_client: httpx.AsyncClient,
+) -> None:
+    response = await unconfigured_client.get("/api/v1/auth/providers")
+    assert response.json() == {"google": False}

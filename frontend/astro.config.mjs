@@ -1,0 +1,29 @@
+// @ts-check
+import react from "@astrojs/react";
+import { defineConfig } from "astro/config";
+
+// PUBLIC_API_URL: the API's origin when the app is hosted elsewhere; empty = same origin.
+const apiOrigin = (process.env.PUBLIC_API_URL ?? "").replace(/\/+$/, "");
+
+export default defineConfig({
+  output: "static",
+  // Every page is a folder with index.html: /dashboard -> /dashboard/ keeps the query string.
+  trailingSlash: "ignore",
+  build: { format: "directory", inlineStylesheets: "never" },
+  integrations: [react()],
+  devToolbar: { enabled: false },
+  experimental: {
+    // Hashes of Astro's inline scripts and styles go into a <meta> CSP on every page, so islands
+    // run without 'unsafe-inline'. What a meta tag cannot carry (frame-ancestors, base-uri,
+    // object-src) the backend sends as a header (app/core/middleware.py).
+    csp: {
+      algorithm: "SHA-256",
+      directives: [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        `connect-src 'self'${apiOrigin ? ` ${apiOrigin}` : ""}`,
+        "form-action 'self'",
+      ],
+    },
+  },
+});
