@@ -183,8 +183,6 @@ class SimulateRequest(BaseModel):
         min_length=1,
         description="Metric name -> hypothetical value (ratios as fractions, money in minor "
         'units), e.g. {"dispute_ratio_visa_month": 0.005}.',
-        # Validated below, with one error per metric; the schema still tells clients the type.
-        json_schema_extra={"additionalProperties": {"type": ["number", "null"]}},
     )
 
     @field_validator("overrides")

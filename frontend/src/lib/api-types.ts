@@ -728,7 +728,10 @@ export interface components {
             legal_entity?: string | null;
             /** Name */
             name?: string | null;
-            /** Revenue Estimate */
+            /**
+             * Revenue Estimate
+             * @description Estimated annual revenue, in minor units of `currency`.
+             */
             revenue_estimate?: number | null;
         };
         /** ChatRequest */
@@ -1356,7 +1359,29 @@ export interface components {
              * @description Metric name -> hypothetical value (ratios as fractions, money in minor units), e.g. {"dispute_ratio_visa_month": 0.005}.
              */
             overrides: {
-                [key: string]: number | null;
+                avg_monthly_revenue_3m?: number;
+                days_of_history?: number;
+                dispute_ratio_mc_3m?: number;
+                dispute_ratio_mc_month?: number;
+                dispute_ratio_visa_3m?: number;
+                dispute_ratio_visa_month?: number;
+                disputes_count_3m?: number;
+                disputes_count_month?: number;
+                growth_3m?: number;
+                growth_mom?: number;
+                low_volume_months_12m?: number;
+                months_above_10k_last_6?: number;
+                months_of_history?: number;
+                payout_avg_arrival_delay_days?: number;
+                payout_failure_rate_90d?: number;
+                refund_rate_amount?: number;
+                refund_rate_count?: number;
+                revenue_365d?: number;
+                top5_customer_share?: number;
+                top_customer_share?: number;
+                unique_customers_365d?: number;
+                volatility_monthly_cv?: number;
+                volatility_weekly_cv?: number;
             };
         };
         /** SimulationRead */
