@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
-
 from common import BACKEND, ROOT, free_port, machine
+from playwright.sync_api import Page, sync_playwright
 
 VAULTRA = BACKEND / ".venv" / "bin" / "vaultra"
 DIST = ROOT / "frontend" / "dist"
@@ -75,11 +74,15 @@ def make_run_server() -> Iterator[str]:
         "FRONTEND_URL": base,
         "LOG_LEVEL": "WARNING",
     }
-    subprocess.run([str(VAULTRA), "db", "upgrade"], cwd=BACKEND, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(VAULTRA), "db", "upgrade"], cwd=BACKEND, env=env, check=True, capture_output=True
+    )
     process = subprocess.Popen(
         [str(VAULTRA), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=BACKEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=BACKEND,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60
@@ -101,7 +104,7 @@ def make_run_server() -> Iterator[str]:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def js_gzipped_kb(page: Page, path: str) -> tuple[float, int]:
@@ -141,10 +144,14 @@ def api_ms(api: httpx.Client, path: str, headers: dict[str, str], repeat: int) -
 
 
 def sign_up(api: httpx.Client) -> str:
-    response = api.post("/api/v1/auth/signup", json={
-        "email": f"vitals-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD,
-        "name": "Vitals Founder",
-    })
+    response = api.post(
+        "/api/v1/auth/signup",
+        json={
+            "email": f"vitals-{uuid.uuid4().hex[:8]}@example.com",
+            "password": PASSWORD,
+            "name": "Vitals Founder",
+        },
+    )
     response.raise_for_status()
     return str(response.json()["token"])
 
@@ -180,9 +187,10 @@ def what_if_ms(page: Page, business_id: str, repeat: int) -> list[float]:
         try:
             page.wait_for_function(
                 "([el, before]) => el.getAttribute('aria-valuenow') !== before",
-                arg=[meter.element_handle(), before], timeout=5_000,
+                arg=[meter.element_handle(), before],
+                timeout=5_000,
             )
-        except Exception:  # noqa: BLE001 - the score may not move between two values
+        except Exception:
             continue
         times.append((time.perf_counter() - started) * 1000)
     return times
@@ -201,7 +209,8 @@ def first_token_ms(page: Page, business_id: str, repeat: int) -> list[float]:
         page.wait_for_function(
             "(n) => { const a = document.querySelectorAll('article');"
             " return a.length > n && a[a.length - 1].textContent.trim().length > 0; }",
-            arg=count, timeout=10_000,
+            arg=count,
+            timeout=10_000,
         )
         times.append((time.perf_counter() - started) * 1000)
     return times
@@ -218,8 +227,11 @@ def main() -> None:
     if chromium is None:
         sys.exit("Debian's chromium is needed: apt-get install chromium")
     print(f"# web vitals — {machine()}")
-    with make_run_server() as base, httpx.Client(base_url=base, timeout=30) as api, \
-            sync_playwright() as playwright:
+    with (
+        make_run_server() as base,
+        httpx.Client(base_url=base, timeout=30) as api,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=chromium, headless=True)
         context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 800})
         context.add_init_script(LCP_OBSERVER)
@@ -230,7 +242,9 @@ def main() -> None:
         page.evaluate("(t) => localStorage.setItem('vaultra_token', t)", token)
 
         business_id, seconds = connect_and_time(page, api, token, args.merchant)
-        print(f"\nclick on {args.merchant} -> score on the dashboard: {seconds:.1f} s (goal ≤ 10 s)")
+        print(
+            f"\nclick on {args.merchant} -> score on the dashboard: {seconds:.1f} s (goal ≤ 10 s)"
+        )
         page.evaluate("(b) => localStorage.setItem('vaultra_current_business_id', b)", business_id)
 
         print("\n| page | status | JS gzipped | LCP |")
@@ -243,21 +257,28 @@ def main() -> None:
             settled = '[role="meter"][aria-valuenow]' if path == "/dashboard" else None
             lcps = [lcp_ms(page, path, settled) for _ in range(5)]
             verdict = "✓" if weight <= JS_BUDGET_KB else "✗"
-            print(f"| `{path}` | {status} | {weight:.1f} KB {verdict} | "
-                  f"{statistics.median(lcps):.0f} ms |")
-        readiness = api_ms(api, f"/api/v1/readiness?business_id={business_id}", headers,
-                           args.repeat)
+            print(
+                f"| `{path}` | {status} | {weight:.1f} KB {verdict} | "
+                f"{statistics.median(lcps):.0f} ms |"
+            )
+        readiness = api_ms(
+            api, f"/api/v1/readiness?business_id={business_id}", headers, args.repeat
+        )
         empty = api_ms(api, "/health", {}, args.repeat)
         print(f"\nsame run: GET /readiness {readiness:.1f} ms median; GET /health {empty:.1f} ms")
 
         simulated = what_if_ms(page, business_id, args.repeat)
         if simulated:
-            print(f"what-if, input -> simulated score: p50 {percentile(simulated, 0.5):.0f} ms, "
-                  f"p95 {percentile(simulated, 0.95):.0f} ms over {len(simulated)} "
-                  f"(goal p95 ≤ 300 ms)")
+            print(
+                f"what-if, input -> simulated score: p50 {percentile(simulated, 0.5):.0f} ms, "
+                f"p95 {percentile(simulated, 0.95):.0f} ms over {len(simulated)} "
+                f"(goal p95 ≤ 300 ms)"
+            )
         tokens = first_token_ms(page, business_id, args.repeat)
-        print(f"assistant, Send -> first token: p50 {percentile(tokens, 0.5):.0f} ms, "
-              f"p95 {percentile(tokens, 0.95):.0f} ms (goal p95 ≤ 300 ms)")
+        print(
+            f"assistant, Send -> first token: p50 {percentile(tokens, 0.5):.0f} ms, "
+            f"p95 {percentile(tokens, 0.95):.0f} ms (goal p95 ≤ 300 ms)"
+        )
         browser.close()
 
 
