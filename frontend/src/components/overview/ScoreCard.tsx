@@ -1,0 +1,36 @@
+import { formatDateTime, humanize, tierBand } from "../../lib/format";
+import { capNote, tierMeaning, trendWords, type Readiness } from "../../lib/readiness";
+import ScoreGauge from "../ScoreGauge";
+
+/** The score first: the gauge, the tier in the API's words, the trend, and any cap. */
+export default function ScoreCard({ readiness }: { readiness: Readiness }) {
+  const tier = humanize(readiness.tier);
+  const trend = trendWords(readiness.trend);
+  const cap = capNote(readiness);
+  return (
+    <section className="card score-card" aria-labelledby="score-heading">
+      <h2 id="score-heading" className="section-label">
+        Funding readiness
+      </h2>
+      <div className="score-body">
+        <ScoreGauge score={readiness.score} tier={tier} label="Readiness score" />
+        <div className="score-text">
+          <p className={`tier-badge band-${tierBand(readiness.tier)}`} data-testid="tier">
+            {tier}
+          </p>
+          <p className={`trend trend-${readiness.trend}`}>
+            <span aria-hidden="true">{trend.arrow}</span> {trend.text}
+          </p>
+          <p className="tier-meaning">{tierMeaning(readiness.tier)}</p>
+        </div>
+      </div>
+      {cap && (
+        <p className="cap-note" role="note">
+          <strong>Capped: </strong>
+          {cap}
+        </p>
+      )}
+      <p className="muted small">Updated {formatDateTime(readiness.computed_at)}</p>
+    </section>
+  );
+}
