@@ -29,7 +29,7 @@ def test_dashboard_shows_the_chosen_business(page: Page, web_user: WebUser) -> N
     selector = page.get_by_label("Business")
     selector.select_option(label="Bolt Bikes")
     expect(page.get_by_role("heading", name="Bolt Bikes")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("Showing Bolt Bikes")
+    expect(page.get_by_role("banner").get_by_role("status")).to_have_text("Showing Bolt Bikes")
     assert page.evaluate(f"localStorage.getItem('{BUSINESS_KEY}')") == bolt["id"]
 
     # A deep link wins over the stored choice, and the navigation keeps it.
@@ -40,7 +40,7 @@ def test_dashboard_shows_the_chosen_business(page: Page, web_user: WebUser) -> N
     expect(overview).to_have_attribute("href", f"/dashboard/?business_id={acme['id']}")
     expect(overview).to_have_attribute("aria-current", "page")
     assert_accessible(page)
-    screenshot(page, "dashboard-placeholder")
+    screenshot(page, "layout-deep-link")
 
 
 def test_log_out_forgets_the_token_and_the_business(page: Page, web_user: WebUser) -> None:

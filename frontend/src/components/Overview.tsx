@@ -15,15 +15,23 @@ import NextSteps from "./overview/NextSteps";
 import ScoreCard from "./overview/ScoreCard";
 import SyncBanner from "./overview/SyncBanner";
 
-/** What the Stripe callback said (`?stripe=connected` or `?stripe=error&reason=…`), if it was
- * about this business (or named none, as when the request had expired). */
-function connectReturn(businessId: string) {
-  const params = new URLSearchParams(location.search);
-  const about = params.get(BUSINESS_PARAM);
-  if (about && about !== businessId) return null;
-  const stripe = params.get("stripe");
-  if (stripe !== "connected" && stripe !== "error") return null;
-  return { result: stripe, reason: params.get("reason") } as const;
+type ConnectReturn = { result: "connected" | "error"; reason: string | null; about: string | null };
+
+let landedWith: ConnectReturn | null | undefined;
+
+/** What the Stripe callback said (`?stripe=connected` or `?stripe=error&reason=…`), read once
+ * per page load (switching business rewrites `business_id` in the URL), if it was about this
+ * business or named none (as when the request had expired). */
+function connectReturn(businessId: string): ConnectReturn | null {
+  if (landedWith === undefined) {
+    const params = new URLSearchParams(location.search);
+    const stripe = params.get("stripe");
+    landedWith =
+      stripe === "connected" || stripe === "error"
+        ? { result: stripe, reason: params.get("reason"), about: params.get(BUSINESS_PARAM) }
+        : null;
+  }
+  return landedWith && (!landedWith.about || landedWith.about === businessId) ? landedWith : null;
 }
 
 /** Drops `stripe`/`reason` from the address bar once handled, so a reload does not repeat them. */

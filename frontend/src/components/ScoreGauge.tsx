@@ -3,12 +3,13 @@
  * dashboard page, inside a 100 KB budget). The element is a `meter` for screen readers; the tier
  * is shown as text beside it by the caller.
  */
-import { tierBand } from "../lib/format";
+import { humanize, tierBand } from "../lib/format";
 
 type Props = {
   score: number;
   /** The accessible name, e.g. "Readiness score" or "Simulated readiness score". */
   label?: string;
+  /** The API's tier ("not_ready"): colours the gauge and is read out with it. */
   tier?: string;
   size?: "large" | "small";
 };
@@ -27,7 +28,7 @@ export default function ScoreGauge({ score, label = "Readiness score", tier, siz
       aria-valuemin={0}
       aria-valuemax={100}
       aria-valuenow={clamped}
-      aria-valuetext={tier ? `${clamped} out of 100, ${tier}` : `${clamped} out of 100`}
+      aria-valuetext={tier ? `${clamped} out of 100, ${humanize(tier)}` : `${clamped} out of 100`}
     >
       <svg viewBox="0 0 200 112" aria-hidden="true" focusable="false">
         <path className="score-gauge-track" d="M 20 100 A 80 80 0 0 1 180 100" />

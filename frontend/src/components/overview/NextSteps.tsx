@@ -2,6 +2,8 @@ import { errorMessage } from "../../lib/api";
 import { withBusinessParam } from "../../lib/business";
 import type { Part, Recommendation } from "../../lib/overview";
 
+const PRIORITY = { high: "High priority", medium: "Medium priority", low: "Low priority" } as const;
+
 /** The top three open recommendations, linking to the full list. */
 export default function NextSteps({ recommendations }: { recommendations: Part<Recommendation[]> | null }) {
   const all = withBusinessParam("/dashboard/recommendations/");
@@ -35,7 +37,7 @@ export default function NextSteps({ recommendations }: { recommendations: Part<R
                 )}
               </div>
               <p className="muted small">
-                <span className={`priority priority-${item.priority}`}>{item.priority} priority</span>
+                <span className={`priority-${item.priority}`}>{PRIORITY[item.priority]}</span>
               </p>
               <p className="next-step-body">{item.body}</p>
             </li>

@@ -13,7 +13,7 @@ export default function ScoreCard({ readiness }: { readiness: Readiness }) {
         Funding readiness
       </h2>
       <div className="score-body">
-        <ScoreGauge score={readiness.score} tier={tier} label="Readiness score" />
+        <ScoreGauge score={readiness.score} tier={readiness.tier} label="Readiness score" />
         <div className="score-text">
           <p className={`tier-badge band-${tierBand(readiness.tier)}`} data-testid="tier">
             {tier}
