@@ -6,14 +6,24 @@ from datetime import datetime
 MIN_SIZE = 100
 MAX_SIZE = 1_000_000
 
+# Published in this repository, so anyone can sign a webhook or call the API with them: fine for
+# a sandbox on a developer's machine, refused by the app's settings in production.
+SECRET_KEY = "sk_test_vaultra_sandbox"
+CLIENT_ID = "ca_vaultra_sandbox"
+WEBHOOK_SECRET = "whsec_vaultra_sandbox"
+WELL_KNOWN_CREDENTIALS = frozenset({SECRET_KEY, CLIENT_ID, WEBHOOK_SECRET})
+
 
 @dataclass(frozen=True)
 class SandboxConfig:
     db_path: str  # the sandbox's own SQLite file
-    secret_key: str = "sk_test_vaultra_sandbox"
-    client_id: str = "ca_vaultra_sandbox"
+    secret_key: str = SECRET_KEY
+    client_id: str = CLIENT_ID
     webhook_url: str | None = None  # where advance() delivers events
-    webhook_secret: str = "whsec_vaultra_sandbox"
+    webhook_secret: str = WEBHOOK_SECRET
+    # Where the authorize page may send codes, like the redirect URIs registered in Stripe's
+    # Connect settings; a request naming none gets the first.
+    redirect_uris: tuple[str, ...] = ()
     rate_limit: float | None = None  # requests/s per API key, None = unlimited
     latency_ms: int = 0
     seed: int = 42

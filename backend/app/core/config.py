@@ -1,6 +1,9 @@
 """Settings from the environment (and `.env`), validated once at start-up."""
 
+import ipaddress
+import math
 import secrets
+import string
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +24,29 @@ PRODUCTION_SECRETS = (
     "stripe_connect_client_id",
 )
 
+# RFC 7518 3.2: an HS256 key has at least 256 bits.
+JWT_SECRET_MIN_BYTES = 32
+JWT_SECRET_MIN_BITS = 256
+# The alphabets secrets are usually drawn from, smallest first: a secret made only of hex digits
+# carries 4 bits per character, so 32 bytes of material take 64 of them (43 base64 ones).
+_ALPHABETS = (
+    (frozenset(string.digits), 10),
+    (frozenset(string.hexdigits), 16),
+    (frozenset(string.ascii_letters + string.digits), 62),
+    (frozenset(string.ascii_letters + string.digits + "-_+/="), 64),
+)
+_PRINTABLE = 95
+# zxcvbn's estimate of the guesses needed, ~2^100. It prices an unknown character at 10 guesses,
+# so a random 32-character token scores about 10^31, a 64-character one 10^63; a repeated,
+# sequential, keyboard or dictionary value scores far lower (32 a's: 10^2.6,
+# "my-super-secret-jwt-key-for-production": 10^27.7).
+JWT_SECRET_MIN_GUESSES_LOG10 = 30.0
+# zxcvbn's cost grows with the length; a longer secret is at least as strong as its start.
+_STRENGTH_CHECKED_CHARS = 72
+GENERATE_SECRET_HINT = (
+    'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+)
+
 
 class AppEnv(StrEnum):
     development = "development"
@@ -29,8 +55,13 @@ class AppEnv(StrEnum):
 
 
 class Settings(BaseSettings):
+    # Errors never echo the input: it holds the secrets.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
     )
 
     app_env: AppEnv = AppEnv.development
@@ -53,6 +84,14 @@ class Settings(BaseSettings):
     jobs_retry_base_seconds: float = 15.0
     # The in-process schedule (no REDIS_URL); off by default in tests.
     jobs_scheduler_enabled: bool = True
+
+    # Proxies trusted for X-Forwarded-For/-Proto (IPs or networks, comma-separated): the client
+    # IP that logs and the login throttle see. "*" trusts anyone, refused in production.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default=["127.0.0.1"])
+    # Request bodies larger than this are refused with 413 before they are read.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Stripe webhook deliveries (one event, its object embedded) get more room.
+    max_webhook_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     jwt_secret: SecretStr | None = None
     jwt_expire_minutes: int = 24 * 60
@@ -107,11 +146,29 @@ class Settings(BaseSettings):
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("google_issuers", "mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
+    @field_validator(
+        "google_issuers",
+        "mcp_allowed_hosts",
+        "mcp_allowed_origins",
+        "forwarded_allow_ips",
+        mode="before",
+    )
     @classmethod
     def _split_issuers(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        # uvicorn would take a typo for a literal host name and silently trust nothing.
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or network") from None
         return value
 
     @field_validator("database_url", mode="before")
@@ -136,11 +193,39 @@ class Settings(BaseSettings):
             origins = [_origin(self.app_base_url), _origin(self.frontend_url)]
             self.mcp_allowed_origins = [f"http://{host}" for host in _LOOPBACK_HOSTS] + origins
         if self.app_env == AppEnv.production:
-            missing = [name for name in PRODUCTION_SECRETS if _is_unset(getattr(self, name))]
-            if missing:
-                names = ", ".join(name.upper() for name in missing)
-                raise ValueError(f"production requires these settings to be set: {names}")
+            self._production_checks()
         return self
+
+    def _production_checks(self) -> None:
+        from stripe_sandbox.config import WELL_KNOWN_CREDENTIALS
+
+        missing = [name for name in PRODUCTION_SECRETS if _is_unset(getattr(self, name))]
+        if missing:
+            names = ", ".join(name.upper() for name in missing)
+            raise ValueError(f"production requires these settings to be set: {names}")
+        weakness = jwt_secret_weakness(_secret_text(self.jwt_secret))
+        if weakness:
+            raise ValueError(
+                f"JWT_SECRET is too weak for production ({weakness}); {GENERATE_SECRET_HINT}"
+            )
+        configured = {
+            "STRIPE_SECRET_KEY": [_secret_text(self.stripe_secret_key).strip()],
+            "STRIPE_WEBHOOK_SECRET": self.webhook_secrets(),
+            "STRIPE_CONNECT_CLIENT_ID": [self.stripe_connect_client_id or ""],
+        }
+        sandbox = [
+            name for name, values in configured.items() if WELL_KNOWN_CREDENTIALS & set(values)
+        ]
+        if sandbox:
+            raise ValueError(
+                "production refuses the development Stripe sandbox's published credentials in: "
+                + ", ".join(sandbox)
+            )
+        if "*" in self.forwarded_allow_ips:
+            raise ValueError(
+                "FORWARDED_ALLOW_IPS=* lets any client choose the IP that logs and the login "
+                "throttle see; list the load balancer's addresses instead"
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -184,6 +269,36 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def jwt_secret_weakness(secret: str) -> str | None:
+    """Why `secret` is too weak to sign tokens, or None.
+
+    HS256 tokens can be brute-forced offline from any one token, so the key must be long and
+    unguessable: at least 32 bytes of material (256 bits, counted by the alphabet its
+    characters come from), and not a repeated, sequential, keyboard or dictionary value
+    (zxcvbn's estimate, which knows those patterns).
+    """
+    from zxcvbn import zxcvbn
+
+    size = len(secret.encode())
+    if size < JWT_SECRET_MIN_BYTES:
+        return f"{size} bytes, at least {JWT_SECRET_MIN_BYTES} are needed"
+    characters = set(secret)
+    alphabet = next((n for chars, n in _ALPHABETS if characters <= chars), _PRINTABLE)
+    bits = int(len(secret) * math.log2(alphabet))
+    if bits < JWT_SECRET_MIN_BITS:
+        return (
+            f"its characters carry at most {bits} bits, at least {JWT_SECRET_MIN_BITS} are needed"
+        )
+    guesses_log10 = float(zxcvbn(secret[:_STRENGTH_CHECKED_CHARS])["guesses_log10"])
+    if guesses_log10 < JWT_SECRET_MIN_GUESSES_LOG10:
+        return f"guessable: about 10^{guesses_log10:.0f} guesses, at least 10^30 are needed"
+    return None
+
+
+def _secret_text(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
 
 
 def _is_unset(value: object) -> bool:

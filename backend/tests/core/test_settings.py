@@ -1,9 +1,26 @@
+import secrets
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from app.core.config import Settings
+from stripe_sandbox import SandboxConfig
+
+STRONG_SECRET = secrets.token_urlsafe(48)
+
+
+def production(tmp_path: Path, **changes: Any) -> Settings:
+    values: dict[str, Any] = {
+        "app_env": "production",
+        "data_dir": tmp_path,
+        "jwt_secret": STRONG_SECRET,
+        "stripe_secret_key": "sk_live_realistic",
+        "stripe_webhook_secret": "whsec_realistic",
+        "stripe_connect_client_id": "ca_realistic",
+    }
+    return Settings(_env_file=None, **(values | changes))  # type: ignore[call-arg]
 
 
 def test_production_refuses_missing_or_placeholder_secrets(tmp_path: Path) -> None:
@@ -54,3 +71,66 @@ def test_env_example_documents_every_setting() -> None:
     }
     missing = {name.upper() for name in Settings.model_fields} - documented
     assert not missing, f".env.example does not document: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "a",
+        "secret",
+        "password123",
+        "0123456789abcdef",
+        "a" * 64,
+        "0123456789abcdef" * 2,
+        "password123" * 3,
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "qwertyuiopasdfghjklzxcvbnm123456",
+        "correcthorsebatterystaple12345678",
+        "my-super-secret-jwt-key-for-production",
+        # 32 characters, but only 16 bytes of randomness.
+        pytest.param(secrets.token_hex(16), id="token_hex(16)"),
+    ],
+)
+def test_production_refuses_a_weak_jwt_secret(tmp_path: Path, weak: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        production(tmp_path, jwt_secret=weak)
+    message = str(error.value)
+    assert "JWT_SECRET is too weak" in message
+    assert "secrets.token_urlsafe(48)" in message
+    if len(weak) >= 16:  # shorter ones are substrings of the message itself
+        assert weak not in message
+
+
+def test_production_accepts_generated_secrets(tmp_path: Path) -> None:
+    for secret in (STRONG_SECRET, secrets.token_urlsafe(32), secrets.token_hex(32)):
+        assert production(tmp_path, jwt_secret=secret).resolved_jwt_secret() == secret
+
+
+def test_production_refuses_the_sandboxs_published_credentials(tmp_path: Path) -> None:
+    sandbox = SandboxConfig(db_path=str(tmp_path / "sandbox.db"))
+    published = {
+        "stripe_webhook_secret": ("STRIPE_WEBHOOK_SECRET", f"whsec_new, {sandbox.webhook_secret}"),
+        "stripe_secret_key": ("STRIPE_SECRET_KEY", sandbox.secret_key),
+        "stripe_connect_client_id": ("STRIPE_CONNECT_CLIENT_ID", sandbox.client_id),
+    }
+    for field, (name, value) in published.items():
+        with pytest.raises(ValidationError) as error:
+            production(tmp_path, **{field: value})
+        assert "sandbox" in str(error.value)
+        assert name in str(error.value)
+    # Development runs on them.
+    Settings(_env_file=None, stripe_webhook_secret=sandbox.webhook_secret)  # type: ignore[call-arg]
+
+
+def test_forwarded_allow_ips_are_addresses_and_never_everyone_in_production(
+    tmp_path: Path,
+) -> None:
+    assert Settings(_env_file=None).forwarded_allow_ips == ["127.0.0.1"]  # type: ignore[call-arg]
+    ranges = production(tmp_path, forwarded_allow_ips="130.211.0.0/22, 35.191.0.0/16,10.0.0.7")
+    assert ranges.forwarded_allow_ips == ["130.211.0.0/22", "35.191.0.0/16", "10.0.0.7"]
+    with pytest.raises(ValidationError) as error:
+        production(tmp_path, forwarded_allow_ips="*")
+    assert "FORWARDED_ALLOW_IPS" in str(error.value)
+    with pytest.raises(ValidationError) as error:
+        Settings(_env_file=None, forwarded_allow_ips="10.0.0.0/8,load-balancer")  # type: ignore[call-arg]
+    assert "'load-balancer' is not an IP address or network" in str(error.value)

@@ -300,7 +300,7 @@ def test_production_never_mounts_the_sandbox(settings: Settings) -> None:
         app_env=AppEnv.production,
         database_url=settings.database_url,
         data_dir=settings.data_dir,
-        jwt_secret=SecretStr("production-jwt-secret-" + "x" * 40),
+        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
         stripe_secret_key=SecretStr("sk_live_vaultra_example_key"),
         stripe_webhook_secret=SecretStr("whsec_live_example"),
         stripe_connect_client_id="ca_live_example",
