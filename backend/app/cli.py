@@ -35,11 +35,8 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default: $PORT or 8000)."),
     workers: int = typer.Option(1, help="Worker processes."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
-    forwarded_allow_ips: str | None = typer.Option(
-        None, help="Proxies trusted for X-Forwarded-* (default: $FORWARDED_ALLOW_IPS or 127.0.0.1)."
-    ),
 ) -> None:
-    """Serve the API (under /api/v1)."""
+    """Serve the API (under /api/v1). X-Forwarded-* is read only from FORWARDED_ALLOW_IPS."""
     settings = get_settings()
     uvicorn.run(
         "app.main:app",
@@ -48,7 +45,8 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        # From the validated settings: production refuses "*" and anything not an address.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         loop=EVENT_LOOP,
         log_config=None,
     )

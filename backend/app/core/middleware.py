@@ -85,6 +85,8 @@ class RequestContextMiddleware:
                 extra={
                     "method": scope["method"],
                     "path": path,
+                    # The peer, or the client a trusted proxy named (FORWARDED_ALLOW_IPS).
+                    "client": scope["client"][0] if scope.get("client") else None,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
