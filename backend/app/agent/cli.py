@@ -1,7 +1,6 @@
 """`vaultra kb ingest|eval` and `vaultra mcp`."""
 
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from app.auth import service as auth_service
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import Unauthorized
+from app.core.logging import configure_logging
 
 kb_cli = typer.Typer(help="The agent's knowledge base.", no_args_is_help=True)
 T = TypeVar("T")
@@ -98,7 +98,7 @@ def mcp() -> None:
         )
         raise typer.Exit(2)
     # stdout carries the protocol: logs go to stderr.
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)
+    configure_logging("WARNING", stream=sys.stderr)
     settings = get_settings()
 
     async def serve(runtime: AgentRuntime) -> None:

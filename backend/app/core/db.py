@@ -100,11 +100,17 @@ PING_AFTER_IDLE_SECONDS = 2.0
 
 
 def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    # A failed statement's error would otherwise quote its values (an email, a password hash,
+    # a token's digest), and errors are logged.
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": 30}, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
+    engine = create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True
+    )
     event.listen(engine.sync_engine, "checkin", _record_checkin)
     event.listen(engine.sync_engine, "checkout", _ping_if_idle)
     return engine

@@ -1,9 +1,22 @@
-"""JSON log lines: one object per record, with the caller's fields and none of the console's."""
+"""JSON log lines: one object per record, with the caller's fields and none of the console's,
+and no credentials."""
 
+import io
 import json
 import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
-from app.core.logging import JsonFormatter
+import httpx
+import jwt
+import pytest
+from sqlalchemy import text
+
+from app.core.db import Database
+from app.core.logging import JsonFormatter, configure_logging
+from app.core.security import hash_password
+from tests.conftest import TEST_PASSWORD
 
 
 def format_record(message: str, **extra: object) -> dict[str, object]:
@@ -26,3 +39,102 @@ def test_uvicorns_coloured_copy_of_the_message_is_dropped() -> None:
     )
     assert line["message"] == "Finished server process [1]"
     assert "color_message" not in line
+
+
+@contextmanager
+def captured_log() -> Iterator[io.StringIO]:
+    """What the app's log handler (configure_logging's) writes meanwhile."""
+    handler = next(
+        h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)
+    )
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)
+
+
+def test_credentials_are_redacted_from_messages_fields_and_exceptions() -> None:
+    jwt_token = jwt.encode({"user_id": "u"}, "k" * 40, algorithm="HS256")
+    password_hash = hash_password("correct horse battery staple")
+    credentials = [
+        jwt_token,
+        password_hash,
+        "vtr_pat_Zx3kd93ndKD93ndk3-_a",
+        "sk_live_51Habcdefghijklmnop",
+        "rk_test_51Habcdefghijklmnop",
+        "whsec_0123456789abcdefABCDEF",
+        "hunter2-db-password",
+        "b" * 64,
+    ]
+    configure_logging("INFO")
+    log = logging.getLogger("vaultra.test")
+    with captured_log() as output:
+        log.info("Authorization: Bearer %s", jwt_token)
+        log.warning("refresh", extra={"stored": password_hash, "key": credentials[3]})
+        log.info("token %s, restricted %s", credentials[2], credentials[4])
+        try:
+            raise ValueError(f"signature {credentials[5]} digest {credentials[7]}")
+        except ValueError:
+            log.exception("failed at postgresql://vaultra:%s@db:5432/vaultra", credentials[6])
+    written = output.getvalue()
+    lines = [json.loads(line) for line in written.splitlines()]
+    assert len(lines) == 4
+    assert lines[0]["message"] == "Authorization: Bearer [redacted]"
+    assert lines[1]["stored"] == "[redacted]"
+    assert "postgresql://vaultra:[redacted]@db" in lines[3]["message"]
+    assert "ValueError: signature [redacted] digest [redacted]" in lines[3]["exc"]
+    for credential in credentials:
+        assert credential not in written
+
+
+@pytest.mark.usefixtures("app")
+async def test_a_failed_sign_up_logs_neither_the_email_nor_the_password_hash(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """The database refuses the new user (a trigger stands in for any failure): the statement's
+    values, which hold the email and the argon2 hash, stay out of the log."""
+    email = f"private-{uuid.uuid4().hex[:8]}@example.com"
+    async with refusing_inserts_into_users(db):
+        with captured_log() as output:
+            response = await client.post(
+                "/api/v1/auth/signup",
+                json={"email": email, "password": TEST_PASSWORD, "name": "Private Person"},
+            )
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    written = output.getvalue()
+    assert "refused_by_the_test" in written  # the failure itself is logged
+    assert email not in written
+    assert "$argon2" not in written
+    assert "Private Person" not in written
+
+
+@asynccontextmanager
+async def refusing_inserts_into_users(db: Database) -> AsyncIterator[None]:
+    if db.dialect == "postgresql":
+        create = [
+            "CREATE FUNCTION refuse_for_test() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$ BEGIN RAISE EXCEPTION 'refused_by_the_test'; END $$",
+            "CREATE TRIGGER refuse_for_test BEFORE INSERT ON users"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_for_test()",
+        ]
+        drop = ["DROP TRIGGER refuse_for_test ON users", "DROP FUNCTION refuse_for_test()"]
+    else:
+        # Not RAISE(): SQLite reports that as a constraint violation, which sign-up answers.
+        create = [
+            "CREATE TRIGGER refuse_for_test BEFORE INSERT ON users"
+            " BEGIN INSERT INTO refused_by_the_test VALUES (1); END"
+        ]
+        drop = ["DROP TRIGGER refuse_for_test"]
+    async with db.engine.begin() as connection:
+        for statement in create:
+            await connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        async with db.engine.begin() as connection:
+            for statement in drop:
+                await connection.execute(text(statement))

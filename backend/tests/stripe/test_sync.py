@@ -1,6 +1,7 @@
 import asyncio
 import json
 import logging
+import secrets
 import sqlite3
 import time
 import uuid
