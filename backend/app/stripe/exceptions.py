@@ -40,6 +40,14 @@ class InvalidWebhookPayload(InvalidWebhook):
     detail = "The event body is not a Stripe event."
 
 
+class InvalidWebhookEvent(InvalidWebhook):
+    """Signed, but its envelope cannot be stored as it is (an id too long or with a NUL, an
+    impossible `created`); answered 400 so it is never acknowledged and then lost."""
+
+    code = "invalid_event"
+    detail = "The event's envelope is not valid."
+
+
 class ConnectFailed(AppError):
     """The Connect round trip failed; `code` becomes `reason=` on the redirect to the dashboard."""
 

@@ -9,10 +9,11 @@ Processing is idempotent and order-independent: rows are upserted by Stripe id w
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from app.jobs.queue import enqueue_after_commit
 from app.stripe import service
 from app.stripe.client import StripeApi
 from app.stripe.config import StripeConfig
-from app.stripe.exceptions import InvalidWebhook, InvalidWebhookPayload
+from app.stripe.exceptions import InvalidWebhook, InvalidWebhookEvent, InvalidWebhookPayload
 from app.stripe.models import IntegrationAccount, StripeEvent
 from app.stripe.normalize import (
     BALANCE_TRANSACTION,
@@ -45,14 +46,38 @@ SWEEP_MIN_AGE = timedelta(minutes=1)
 DEAUTHORIZED = "account.application.deauthorized"
 
 
+def _column_length(column: Any) -> int:
+    length: int = column.type.length
+    return length
+
+
+# Envelope fields as the stripe_events columns hold them. Stripe's ids are ASCII letters and
+# digits after their prefix; `created` is a Unix time no older than Stripe and no later than a
+# year ahead (the development sandbox's clock can run ahead of the real one).
+_EVENT_ID = re.compile(rf"evt_[A-Za-z0-9_]{{1,{_column_length(StripeEvent.event_id) - 4}}}")
+_ACCOUNT_ID = re.compile(rf"acct_[A-Za-z0-9_]{{1,{_column_length(StripeEvent.account_id) - 5}}}")
+_EVENT_TYPE = re.compile(
+    rf"(?=.{{1,{_column_length(StripeEvent.type)}}}$)[a-z0-9_]+(\.[a-z0-9_]+)*"
+)
+EARLIEST_CREATED = int(datetime(2010, 1, 1, tzinfo=UTC).timestamp())
+CREATED_AHEAD = timedelta(days=366)
+
+
 def verify(payload: bytes, signature: str | None, secrets: Sequence[str]) -> dict[str, Any]:
-    """The event, if any of the secrets (several during a rotation) signed it recently."""
-    if not signature or not secrets:
+    """The event, if any of the secrets (several during a rotation) signed it recently and it
+    can be stored. Raises InvalidWebhook (or a subclass) for anything else, never another error."""
+    # Stripe signs the body's text and its header is ASCII; anything else would fail inside the
+    # check (decoding, or comparing non-ASCII strings) rather than be refused by it.
+    if not signature or not secrets or not signature.isascii():
         raise InvalidWebhook()
+    try:
+        text = payload.decode()
+    except UnicodeDecodeError as exc:
+        raise InvalidWebhookPayload() from exc
     for secret in secrets:
         try:
             stripe.WebhookSignature.verify_header(
-                payload, signature, secret, SIGNATURE_TOLERANCE_SECONDS
+                text, signature, secret, SIGNATURE_TOLERANCE_SECONDS
             )
             break
         except stripe.SignatureVerificationError:
@@ -63,16 +88,53 @@ def verify(payload: bytes, signature: str | None, secrets: Sequence[str]) -> dic
         event = orjson.loads(payload)
     except ValueError as exc:
         raise InvalidWebhookPayload() from exc
-    if not (
-        isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and event["id"]
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("created"), int)
-        and isinstance(event.get("data"), dict)
-    ):
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         raise InvalidWebhookPayload()
+    _check_envelope(event)
     return event
+
+
+def _check_envelope(event: dict[str, Any]) -> None:
+    """Refuse, before storing, what the stripe_events row could not hold."""
+    checks = {
+        "id": _matches(_EVENT_ID, event.get("id")),
+        "type": _matches(_EVENT_TYPE, event.get("type")),
+        "account": event.get("account") is None or _matches(_ACCOUNT_ID, event.get("account")),
+        "created": _plausible_time(event.get("created")),
+        "livemode": isinstance(event.get("livemode", False), bool),
+    }
+    invalid = [name for name, valid in checks.items() if not valid]
+    if invalid:
+        raise InvalidWebhookEvent(f"The event's {', '.join(invalid)} is not valid.")
+
+
+def _as_stored(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as stored (minimized); PostgreSQL's JSONB refuses a NUL in any string."""
+    stored = project_event(event)
+    if _holds_nul(stored):
+        raise InvalidWebhookEvent("The event's data.object holds a NUL character.")
+    return stored
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _matches(pattern: re.Pattern[str], value: Any) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _plausible_time(value: Any) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    latest = (utcnow() + CREATED_AHEAD).timestamp()
+    return EARLIEST_CREATED <= value <= latest
 
 
 @dataclass(eq=False)
@@ -102,7 +164,7 @@ class WebhookInbox:
         """Verify and store an event; False for a duplicate delivery. Raises InvalidWebhook."""
         event = verify(payload, signature, config.webhook_secrets)
         delivery = _Delivery(
-            payload=project_event(event),
+            payload=_as_stored(event),
             created=to_datetime(event["created"]) or utcnow(),
             stored=asyncio.get_running_loop().create_future(),
         )

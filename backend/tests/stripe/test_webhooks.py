@@ -1,5 +1,7 @@
 import asyncio
 import copy
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -10,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.core.config import Settings
 from app.core.db import Database
@@ -111,6 +113,96 @@ async def test_rejected_webhooks_store_nothing(
         assert response.status_code == 400, name
         assert response.json()["code"] in ("invalid_signature", "invalid_payload"), name
     assert await _count(db, StripeEvent) == 0
+
+
+def _sign_bytes(body: bytes, secret: str) -> str:
+    """A signature over the raw bytes, as a sender that does not check its encoding makes it."""
+    t = int(time.time())
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+async def test_any_malformed_body_or_signature_header_gets_400_with_a_code(
+    client: httpx.AsyncClient, db: Database, sandbox_config: SandboxConfig
+) -> None:
+    secret = sandbox_config.webhook_secret
+    event = _event({"id": "ch_x", "object": "charge"}, "charge.updated", None, int(time.time()))
+    body = json.dumps(event).encode()
+    not_utf8 = body.replace(b"ch_x", b"ch_\xff\xfe")
+    valid = sign(body, secret).encode()
+    cases: dict[str, tuple[bytes, bytes]] = {
+        "body not UTF-8, signed over its bytes": (not_utf8, _sign_bytes(not_utf8, secret).encode()),
+        "body not UTF-8, any header": (b"\xff" * 64, b"t=1,v1=abc"),
+        "header not ASCII": (body, b"t=1,v1=\xe9\xe9"),
+        "signature not ASCII": (body, valid[:-2] + b"\xe9\xe9"),
+        "timestamp not a number": (body, b"t=soon,v1=abc"),
+        "timestamp absurd": (body, b"t=" + b"9" * 400 + b",v1=abc"),
+        "no timestamp": (body, valid.split(b",", 1)[1]),
+        "only separators": (body, b",,,==,"),
+        "empty pairs": (body, b"t=,v1="),
+        "empty body": (b"", sign(b"", secret).encode()),
+        "JSON null": (b"null", sign(b"null", secret).encode()),
+        "data not an object": (
+            json.dumps(event | {"data": []}).encode(),
+            sign(json.dumps(event | {"data": []}), secret).encode(),
+        ),
+        "number out of range": (
+            body.replace(b'"created": ', b'"huge": 1e400, "created": '),
+            sign(body.replace(b'"created": ', b'"huge": 1e400, "created": '), secret).encode(),
+        ),
+    }
+    for name, (payload, signature) in cases.items():
+        response = await client.post(
+            "/api/v1/webhooks/stripe", content=payload, headers={"Stripe-Signature": signature}
+        )
+        assert response.status_code == 400, (name, response.text)
+        assert response.json()["code"] in ("invalid_signature", "invalid_payload"), name
+    assert await _count(db, StripeEvent) == 0
+
+
+async def test_signed_events_that_cannot_be_stored_get_400_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: Database, sandbox_config: SandboxConfig
+) -> None:
+    secret = sandbox_config.webhook_secret
+    charge = {"id": "ch_x", "object": "charge", "amount": 500, "created": 1_700_000_000}
+    now = int(time.time())
+    cases: dict[str, dict[str, Any]] = {
+        "id of 200 characters": {"id": "evt_" + "a" * 196},
+        "id with a NUL": {"id": "evt_test_nul\u0000"},
+        "id with a newline": {"id": "evt_test\nnext"},
+        "id empty": {"id": ""},
+        "id not an event's": {"id": "ch_123"},
+        "id a number": {"id": 12345},
+        "type with a NUL": {"type": "charge.\u0000succeeded"},
+        "type of 200 characters": {"type": "charge." + "x" * 193},
+        "type missing": {"type": None},
+        "account with a NUL": {"account": "acct_\u0000"},
+        "account of 100 characters": {"account": "acct_" + "a" * 95},
+        "account a list": {"account": ["acct_1"]},
+        "created absurd": {"created": 10**20},
+        "created negative": {"created": -1},
+        "created before Stripe": {"created": 0},
+        "created in 2200": {"created": 7_258_118_400},
+        "created a float": {"created": float(now)},
+        "created a string": {"created": str(now)},
+        "created a boolean": {"created": True},
+        "livemode a string": {"livemode": "yes"},
+        "object holding a NUL": {"data": {"object": charge | {"status": "succ\u0000eeded"}}},
+    }
+    for name, change in cases.items():
+        event = _event(charge, "charge.succeeded", "acct_nobody_connected", now) | change
+        response = await post_event(client, event, secret)
+        assert response.status_code == 400, (name, response.text)
+        assert response.json()["code"] == "invalid_event", name
+    assert await _count(db, StripeEvent) == 0
+    # The limits hold what Stripe sends: its longest ids and types, and a year-old event.
+    event = _event(
+        charge, "charge.dispute.funds_reinstated", "acct_1" + "Ab9" * 19, now - 366 * 86400
+    )
+    event["id"] = "evt_" + "3PZ" * 20
+    response = await post_event(client, event, secret)
+    assert response.status_code == 200, response.text
+    assert await _count(db, StripeEvent) == 1
 
 
 async def test_both_secrets_verify_during_rotation(settings: Settings) -> None:
@@ -337,7 +429,7 @@ async def test_concurrent_deliveries_are_each_stored_once_and_processed(
     assert pending == 0
 
 
-@pytest.mark.skipif(TEST_DB != "postgres", reason="PostgreSQL refuses NUL characters in text")
+@pytest.mark.skipif(TEST_DB != "postgres", reason="SQLite cannot add a constraint to a table")
 async def test_an_event_the_database_refuses_fails_alone(
     app: FastAPI, client: httpx.AsyncClient, sandbox_config: SandboxConfig
 ) -> None:
@@ -345,13 +437,24 @@ async def test_an_event_the_database_refuses_fails_alone(
     now = int(time.time())
     good = [_event(charge, "charge.succeeded", "acct_nobody_connected", now) for _ in range(6)]
     refused = _event(charge, "charge.succeeded", "acct_nobody_connected", now)
-    refused["id"] = "evt_test_nul\u0000"
-    responses = await asyncio.gather(
-        *(
-            post_event(client, event, sandbox_config.webhook_secret)
-            for event in [*good[:3], refused, *good[3:]]
+    # Valid, but the database refuses it (as it would a value no check foresaw).
+    refuse = f"CHECK (event_id <> '{refused['id']}')"
+    async with app.state.db.engine.begin() as connection:
+        await connection.execute(
+            text(f"ALTER TABLE stripe_events ADD CONSTRAINT refuse_for_test {refuse}")
         )
-    )
+    try:
+        responses = await asyncio.gather(
+            *(
+                post_event(client, event, sandbox_config.webhook_secret)
+                for event in [*good[:3], refused, *good[3:]]
+            )
+        )
+    finally:
+        async with app.state.db.engine.begin() as connection:
+            await connection.execute(
+                text("ALTER TABLE stripe_events DROP CONSTRAINT refuse_for_test")
+            )
     statuses = [response.status_code for response in responses]
     # Not acknowledged, so Stripe retries it; the events around it are stored and answered.
     assert statuses == [200, 200, 200, 500, 200, 200, 200]
