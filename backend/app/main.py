@@ -25,7 +25,7 @@ from app.core.devpages import router as dev_pages_router
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
-from app.core.middleware import RequestContextMiddleware
+from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.redis import create_redis
 from app.core.web import install_web, web_build
 from app.jobs import tasks as _registered_jobs  # noqa: F401
@@ -145,6 +145,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    # Inside the request context, so a 413 carries the request id and is logged.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_bytes_by_prefix={f"{API_PREFIX}/webhooks/": settings.max_webhook_bytes},
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.app_env == AppEnv.production)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

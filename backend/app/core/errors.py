@@ -62,6 +62,16 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than {limit} bytes.", headers={"Connection": "close"}
+        )
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
@@ -93,6 +103,7 @@ _STATUS_DESCRIPTIONS = {
     403: "Not a member of the business, or not allowed",
     404: "Not found",
     409: "Conflict",
+    413: "Request body too large",
     429: "Too many requests",
     503: "A dependency is unavailable",
 }
@@ -104,6 +115,12 @@ def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
         code: {"model": ErrorResponse, "description": _STATUS_DESCRIPTIONS.get(code, "Error")}
         for code in status_codes
     }
+
+
+def error_response(exc: AppError) -> JSONResponse:
+    return JSONResponse(
+        _error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
+    )
 
 
 def internal_error_body(request_id: str) -> dict[str, Any]:
@@ -136,9 +153,7 @@ def _field_name(location: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(
-            _error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
-        )
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,15 +1,16 @@
-"""ASGI middleware: request id, access log and security headers."""
+"""ASGI middleware: request id, access log, security headers and the body size limit."""
 
 import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import internal_error_body
+from app.core.errors import PayloadTooLarge, error_response, internal_error_body
 from app.core.request_context import set_request_id
 
 logger = logging.getLogger("vaultra.access")
@@ -91,3 +92,77 @@ class RequestContextMiddleware:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a request body over the limit, without reading it.
+
+    A Content-Length over the limit is answered at once. A body sent without one (chunked) is
+    counted as it arrives and answered as soon as it passes the limit; the app then sees the
+    client as gone, and whatever it answers is dropped. A 50 MB upload thus costs at most the
+    limit's worth of reading, not 50 MB of memory.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_bytes_by_prefix: Mapping[str, int]
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_bytes_by_prefix = dict(max_bytes_by_prefix)
+
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.max_bytes_by_prefix.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await error_response(PayloadTooLarge(limit))(scope, receive, send)
+            return
+        received = 0
+        refused = False
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    if not response_started:
+                        await error_response(PayloadTooLarge(limit))(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if refused:
+                return
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            # Once refused, the app failing to read the rest is expected, not an error.
+            if not refused:
+                raise
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
