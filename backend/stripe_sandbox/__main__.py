@@ -7,6 +7,9 @@ from stripe_sandbox.cli import advance_clock, generate_merchants, serve
 from stripe_sandbox.config import SandboxConfig
 from stripe_sandbox.merchants import MERCHANTS, merchant_account_id, sandbox_now
 
+# Vaultra's Connect callback under `make run`.
+DEFAULT_REDIRECT_URI = "http://127.0.0.1:8000/api/v1/integrations/stripe/callback"
+
 
 def _config(args: argparse.Namespace) -> SandboxConfig:
     start = datetime.fromisoformat(args.start) if args.start else None
@@ -20,6 +23,7 @@ def _config(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed,
         size=args.size,
         start=start,
+        redirect_uris=tuple(args.redirect_uri or [DEFAULT_REDIRECT_URI]),
     )
 
 
@@ -32,6 +36,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--webhook-url", default=None)
     parser.add_argument("--rate-limit", type=float, default=None, help="requests/s per key")
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        help=f"where OAuth codes may go; repeatable (default: {DEFAULT_REDIRECT_URI})",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the HTTP sandbox")
     serve_cmd.add_argument("--host", default="127.0.0.1")

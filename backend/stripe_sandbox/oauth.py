@@ -81,9 +81,17 @@ class OAuth:
         scope = q.get("scope", "read_write")
         if scope not in SCOPES:
             raise OAuthError(400, "invalid_scope", f"Invalid scope: {scope!r}")
-        redirect_uri = q.get("redirect_uri", "")
-        if urlsplit(redirect_uri).scheme not in ("http", "https"):
-            raise OAuthError(400, "invalid_request", "redirect_uri must be an http(s) URL")
+        # Codes go only to a registered URI (exactly), as at Stripe: anywhere else, a page that
+        # lured the user here would receive the code.
+        registered = self.config.redirect_uris
+        redirect_uri = q.get("redirect_uri") or (registered[0] if registered else "")
+        if redirect_uri not in registered:
+            raise OAuthError(
+                400,
+                "invalid_redirect_uri",
+                f"Invalid redirect URI {redirect_uri!r}. Ensure this uri exactly matches one of "
+                "the uris specified in your application settings.",
+            )
         return redirect_uri, q.get("state", ""), scope
 
     async def authorize(self, request: Request) -> Response:

@@ -49,7 +49,9 @@ def sandbox_config(settings: Settings) -> "SandboxConfig":
 
     base = settings.app_base_url.rstrip("/")
     return SandboxConfig(
-        db_path=str(settings.data_dir / "stripe_sandbox.db"), webhook_url=base + WEBHOOK_PATH
+        db_path=str(settings.data_dir / "stripe_sandbox.db"),
+        webhook_url=base + WEBHOOK_PATH,
+        redirect_uris=(base + CALLBACK_PATH,),
     )
 
 

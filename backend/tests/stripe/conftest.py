@@ -26,6 +26,7 @@ from sqlalchemy import func, select, text
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from app.stripe.config import CALLBACK_PATH
 from app.stripe.models import (
     StripeBalanceTransaction,
     StripeCharge,
@@ -46,7 +47,13 @@ SANDBOX_SIZE = 150
 
 def make_sandbox_config(path: Path, **changes: Any) -> SandboxConfig:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=60)
-    options: dict[str, Any] = {"seed": 11, "size": SANDBOX_SIZE, "start": start} | changes
+    options: dict[str, Any] = {
+        "seed": 11,
+        "size": SANDBOX_SIZE,
+        "start": start,
+        # The app's callback, as the `settings` fixture's APP_BASE_URL makes it.
+        "redirect_uris": ("http://testserver" + CALLBACK_PATH,),
+    } | changes
     return SandboxConfig(db_path=str(path), **options)
 
 

@@ -12,6 +12,8 @@ from stripe_sandbox.merchants import MERCHANTS, merchant_account_id
 from tests.servers import serve_in_thread
 
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+# The one place the sandbox's authorize page sends codes to (the app's callback, registered).
+REDIRECT = "https://vaultra.test/stripe/callback?from=test"
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +23,7 @@ def shared_config(tmp_path_factory: pytest.TempPathFactory) -> SandboxConfig:
     Tests that change state (advance, deauthorize, rate limits) build their own sandbox.
     """
     path = tmp_path_factory.mktemp("sandbox") / "shared.db"
-    config = SandboxConfig(db_path=str(path), start=START)
+    config = SandboxConfig(db_path=str(path), start=START, redirect_uris=(REDIRECT,))
     for merchant in MERCHANTS:
         connect_merchant(config, merchant.key)
     return config
@@ -49,4 +51,6 @@ def api(shared_url: str, shared_config: SandboxConfig) -> Iterator[httpx.Client]
 @pytest.fixture
 def fresh_config(tmp_path: Path) -> SandboxConfig:
     """A private sandbox (nothing generated yet) for tests that change state."""
-    return SandboxConfig(db_path=str(tmp_path / "sandbox.db"), start=START)
+    return SandboxConfig(
+        db_path=str(tmp_path / "sandbox.db"), start=START, redirect_uris=(REDIRECT,)
+    )

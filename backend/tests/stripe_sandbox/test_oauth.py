@@ -13,8 +13,7 @@ from starlette.routing import Mount
 from stripe_sandbox import SandboxConfig, create_app, merchant_account_id
 from stripe_sandbox.merchants import MERCHANTS
 from tests.servers import serve_in_thread
-
-REDIRECT = "https://vaultra.test/stripe/callback?from=test"
+from tests.stripe_sandbox.conftest import REDIRECT
 
 
 @pytest.fixture
@@ -72,6 +71,44 @@ def test_authorize_rejects_bad_requests(sandbox: httpx.Client, fresh_config: San
     ):
         params = authorize_params(fresh_config) | bad
         assert sandbox.get("/oauth/authorize", params=params).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://attacker.example/steal",
+        "https://vaultra.test/stripe/callback",  # the registered one without its query
+        REDIRECT + "&extra=1",
+        REDIRECT.replace("https://", "http://"),
+        "https://vaultra.test.attacker.example/stripe/callback?from=test",
+        "//attacker.example/steal",
+    ],
+)
+def test_codes_go_only_to_the_registered_redirect_uri(
+    sandbox: httpx.Client, fresh_config: SandboxConfig, redirect_uri: str
+) -> None:
+    """The page, and the links it would offer (which anyone can forge), both refuse: an error
+    page, no redirect, no code issued."""
+    params = authorize_params(fresh_config) | {"redirect_uri": redirect_uri}
+    page = sandbox.get("/oauth/authorize", params=params)
+    assert page.status_code == 400
+    assert "Invalid redirect URI" in page.text
+    for action in ("choose", "deny"):
+        forged = sandbox.get(
+            f"/oauth/authorize/{action}", params=params | {"merchant": "new_store"}
+        )
+        assert forged.status_code == 400
+        assert "location" not in forged.headers
+
+
+def test_without_a_redirect_uri_codes_go_to_the_registered_one(
+    sandbox: httpx.Client, fresh_config: SandboxConfig
+) -> None:
+    params = authorize_params(fresh_config)
+    del params["redirect_uri"]
+    choice = sandbox.get("/oauth/authorize/choose", params=params | {"merchant": "new_store"})
+    assert choice.status_code == 302
+    assert choice.headers["location"].startswith(REDIRECT + "&")
 
 
 def test_deny_redirects_with_access_denied(

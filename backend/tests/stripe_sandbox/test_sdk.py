@@ -11,6 +11,7 @@ import stripe
 
 from stripe_sandbox import SandboxConfig, create_app, totals
 from tests.servers import serve_in_thread
+from tests.stripe_sandbox.conftest import REDIRECT
 
 
 def sdk(url: str, key: str) -> stripe.StripeClient:
@@ -91,7 +92,7 @@ def private(fresh_config: SandboxConfig) -> Iterator[str]:
 def test_oauth_through_the_sdk(private: str, fresh_config: SandboxConfig) -> None:
     client = sdk(private, fresh_config.secret_key)
     url = client.oauth.authorize_url(
-        params={"scope": "read_write", "state": "abc", "redirect_uri": "https://vaultra.test/cb"}
+        params={"scope": "read_write", "state": "abc", "redirect_uri": REDIRECT}
     )
     assert url.startswith(f"{private}/oauth/authorize?")
     page = httpx.get(url).text
