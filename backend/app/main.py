@@ -22,6 +22,7 @@ from app.auth.router import router as auth_router
 from app.core.config import AppEnv, Settings, get_settings
 from app.core.db import Database
 from app.core.devpages import router as dev_pages_router
+from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
@@ -113,13 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Funding readiness for businesses that sell through Stripe.",
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
-        redoc_url=f"{API_PREFIX}/redoc",
-        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN: install_docs serves it.
+        docs_url=None,
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_docs(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
     app.include_router(health_router)
     web = web_build(settings.frontend_dist)
     if (

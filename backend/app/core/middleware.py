@@ -27,11 +27,11 @@ SECURITY_HEADERS = {
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Pages carry their own policy in a <meta> tag (Astro hashes its inline scripts); a meta tag
-# cannot set these three, so they travel as a header. The interactive docs and the sandbox's
-# authorize page (inline scripts, CDN assets) get only this header too.
+# cannot set these three, so they travel as a header. The interactive docs set their own
+# (app/core/docs.py); the sandbox's authorize page (inline styles) gets only this header.
 PAGE_CSP = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 API_PATH_PREFIXES = ("/api/", "/mcp", "/health")
-DOCS_PATH_PREFIXES = ("/api/v1/docs", "/api/v1/redoc")
+DOCS_PATH_PREFIXES = ("/api/v1/docs",)
 
 
 class RequestContextMiddleware:
