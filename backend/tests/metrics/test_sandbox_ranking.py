@@ -13,7 +13,12 @@ from stripe_sandbox import SandboxConfig
 from stripe_sandbox import create_app as create_sandbox_app
 from tests.conftest import Account
 from tests.servers import serve_in_thread
-from tests.stripe.conftest import connect_merchant, stripe_settings, wait_for_sync
+from tests.stripe.conftest import (
+    connect_merchant,
+    make_sandbox_config,
+    stripe_settings,
+    wait_for_sync,
+)
 
 MERCHANTS = ("healthy_saas", "seasonal_retail", "high_dispute", "new_store")
 
@@ -22,7 +27,7 @@ MERCHANTS = ("healthy_saas", "seasonal_retail", "high_dispute", "new_store")
 def sandbox_config(tmp_path: Path) -> SandboxConfig:
     # The sandbox's history ends now, so trailing windows see each merchant as it is today.
     now = datetime.now(UTC).replace(microsecond=0)
-    return SandboxConfig(db_path=str(tmp_path / "sandbox.db"), seed=7, start=now)
+    return make_sandbox_config(tmp_path / "sandbox.db", seed=7, start=now, size=None)
 
 
 @pytest.fixture
