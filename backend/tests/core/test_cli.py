@@ -55,7 +55,7 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy machine imports slowly
         while True:
             assert process.poll() is None, process.communicate()[0].decode()
             try:
