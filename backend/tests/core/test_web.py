@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from app.core.config import Settings
+from app.core.docs import DOCS_CSP
 from app.core.middleware import API_CSP, PAGE_CSP
 from app.main import create_app
 
@@ -76,4 +77,4 @@ async def test_the_api_keeps_its_json_errors_and_strict_policy(web: httpx.AsyncC
     assert wrong_method.json()["code"] == "method_not_allowed"
     assert (await web.get("/health")).headers["content-security-policy"] == API_CSP
     assert (await web.get("/mcp/nope")).status_code == 404
-    assert (await web.get("/api/v1/docs")).headers["content-security-policy"] == PAGE_CSP
+    assert (await web.get("/api/v1/docs")).headers["content-security-policy"] == DOCS_CSP
