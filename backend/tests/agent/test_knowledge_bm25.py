@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -113,28 +112,3 @@ def test_section_that_answers_ranks_first(kb: KnowledgeBase, query: str, heading
     index = BM25Index().build(own)
     top_id = index.search(query, k=1)[0][0]
     assert kb.get(top_id).heading.startswith(heading), top_id
-
-
-def test_query_latency_p95_well_under_20ms(kb: KnowledgeBase) -> None:
-    queries = [
-        "What's hurting my funding readiness?",
-        "How do I lower my chargeback ratio before applying for Stripe Capital?",
-        "Why are my payouts late and what does insufficient_funds mean?",
-        "One customer is 40% of revenue, is that a problem for revenue-based financing?",
-    ]
-    kb.index.search(queries[0])  # warm-up
-    timings = []
-    for _ in range(50):
-        for q in queries:
-            start = time.perf_counter()
-            kb.index.search(q, k=5)
-            timings.append(time.perf_counter() - start)
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95)]
-    assert p95 < 0.005, f"p95 {p95 * 1000:.2f} ms"
-
-
-def test_build_is_fast(kb: KnowledgeBase) -> None:
-    start = time.perf_counter()
-    BM25Index().build(kb.chunks)
-    assert time.perf_counter() - start < 0.5
