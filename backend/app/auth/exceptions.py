@@ -26,6 +26,7 @@ class LoginThrottled(TooManyRequests):
 class CommonPassword(BadRequest):
     code = "password_too_common"
     detail = "This password is too common; choose another."
+    field = "password"
 
 
 class GoogleNotConfigured(ServiceUnavailable):

@@ -15,6 +15,9 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
     detail = "The request could not be processed."
+    # The request field at fault, when there is one: the body then names it in `errors`, as a
+    # validation error does, so a form shows the message next to that field.
+    field: str | None = None
 
     def __init__(
         self,
@@ -118,8 +121,11 @@ def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def error_response(exc: AppError) -> JSONResponse:
+    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
     return JSONResponse(
-        _error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
+        _error_body(exc.detail, exc.code, errors=errors),
+        status_code=exc.status_code,
+        headers=exc.headers,
     )
 
 

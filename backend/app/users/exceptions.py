@@ -4,6 +4,7 @@ from app.core.errors import AppError, BadRequest, Conflict, Forbidden
 class EmailTaken(Conflict):
     code = "email_taken"
     detail = "An account with this email already exists."
+    field = "email"
 
 
 class BusinessIdRequired(BadRequest):
