@@ -25,7 +25,7 @@ export function clearErrors(form: HTMLFormElement): void {
 
 /**
  * Each message next to its field (marked invalid), the rest in the form's alert; focus moves to
- * the first invalid field so its message is read out, else the alert is announced.
+ * the topmost invalid field so its message is read out, else the alert is announced.
  */
 export function showErrors(
   form: HTMLFormElement,
@@ -33,7 +33,6 @@ export function showErrors(
   message: string | null,
 ): void {
   clearErrors(form);
-  let first: HTMLElement | null = null;
   const unplaced: string[] = [];
   for (const [name, text] of Object.entries(fields)) {
     const slot = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(name)}"]`);
@@ -45,8 +44,8 @@ export function showErrors(
     slot.textContent = text;
     slot.hidden = false;
     field.setAttribute("aria-invalid", "true");
-    first ??= field;
   }
+  const first = form.querySelector<HTMLElement>('[aria-invalid="true"]'); // in page order
   const alert = form.querySelector<HTMLElement>("[data-form-alert]");
   const summary = first && !unplaced.length ? "Please correct the highlighted fields." : null;
   if (alert) alert.textContent = [message ?? summary, ...unplaced].filter(Boolean).join(" ");
