@@ -57,9 +57,11 @@ def _wait(user: WebUser, business_id: str) -> None:
                 "/api/v1/readiness", params={"business_id": business_id}, headers=user.headers
             )
             recs = user.get("/api/v1/recommendations", business_id=business_id)
-            if readiness.status_code == 200 and readiness.json()["stored"] and recs[
-                "recommendations"
-            ]:
+            if (
+                readiness.status_code == 200
+                and readiness.json()["stored"]
+                and recs["recommendations"]
+            ):
                 return
         assert time.monotonic() < deadline, status
         time.sleep(0.25)

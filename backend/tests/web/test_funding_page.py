@@ -2,14 +2,19 @@
 simulator against the high-dispute sample merchant (its score is capped by its disputes)."""
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import WebServer
-from tests.web.helpers import assert_accessible, assert_js_budget, screenshot, sign_in
+from tests.web.helpers import (
+    assert_accessible,
+    assert_js_budget,
+    js_weight,
+    screenshot,
+    sign_in,
+)
 from tests.web.recs_funding_fixtures import SyncedBusiness, connect_sample_merchant
 
 PATH = "/dashboard/funding"
@@ -27,10 +32,10 @@ def high_dispute(web_server: WebServer) -> SyncedBusiness:
 
 
 @pytest.fixture
-def funding_page(page: Page, high_dispute: SyncedBusiness) -> Iterator[Page]:
+def funding_page(page: Page, high_dispute: SyncedBusiness) -> Page:
     sign_in(page, high_dispute.user)
     page.goto(f"{PATH}?business_id={high_dispute.business_id}")
-    yield page
+    return page
 
 
 def readiness(business: SyncedBusiness) -> dict[str, Any]:
@@ -43,7 +48,9 @@ def meter_value(page: Page, name: str) -> Locator:
 
 
 def option_card(page: Page, name: str) -> Locator:
-    return page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=name, exact=True))
+    return page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name=name, exact=True)
+    )
 
 
 def simulated_eligibility(page: Page) -> dict[str, bool]:
@@ -89,9 +96,7 @@ def test_options_show_each_criterion_with_its_distance_and_source(
     # Money via the currency's minor units.
     revenue = next(c for c in mca["criteria"] if c["criterion"] == "revenue_365d")
     revenue_row = mca_card.get_by_role("row", name=revenue["description"])
-    expect(revenue_row.get_by_role("cell").first).to_have_text(
-        f"${revenue['current'] / 100:,.2f}"
-    )
+    expect(revenue_row.get_by_role("cell").first).to_have_text(f"${revenue['current'] / 100:,.2f}")
 
 
 def test_what_if_disputes_at_zero_raises_the_score_and_saves_nothing(
@@ -131,8 +136,14 @@ def test_what_if_disputes_at_zero_raises_the_score_and_saves_nothing(
     metrics = high_dispute.user.get("/api/v1/metrics", business_id=high_dispute.business_id)
     worst = max(metrics["metrics"][m]["value"] for m in DISPUTE_METRICS)
     expect(dispute).to_have_value(f"{worst * 100:.2f}".rstrip("0").rstrip("."))
-    for label in ("Refund rate", "Monthly revenue", "Revenue growth", "Revenue volatility",
-                  "Top-customer share", "Payout failure rate"):
+    for label in (
+        "Refund rate",
+        "Monthly revenue",
+        "Revenue growth",
+        "Revenue volatility",
+        "Top-customer share",
+        "Payout failure rate",
+    ):
         expect(page.get_by_role("spinbutton", name=label)).not_to_have_value("")
 
     started = time.perf_counter()
@@ -190,12 +201,13 @@ def test_what_if_disputes_at_zero_raises_the_score_and_saves_nothing(
     )
 
     # The page with a what-if unlocking options, for the accessibility check and the screenshots
-    # (last: a full-page screenshot leaves Chromium's viewport in a state where clicks miss).
+    # (last: after a full-page screenshot Chromium's clicks can miss their target).
     page.get_by_role("spinbutton", name="Dispute ratio").fill("0.5")
     expect(meter_value(page, "Simulated readiness score")).not_to_have_attribute(
         "aria-valuenow", score
     )
     assert_accessible(page)
+    page.evaluate("window.scrollTo(0, 0)")  # sticky panels at their place in the full page
     screenshot(page, "funding-what-if")
 
 
@@ -203,4 +215,5 @@ def test_funding_page_is_accessible_and_fits_the_js_budget(funding_page: Page) -
     expect(meter_value(funding_page, "Simulated readiness score")).to_be_visible()
     assert_accessible(funding_page)
     screenshot(funding_page, "funding")
+    print(f"\n{PATH}: {js_weight(funding_page, funding_page.url) / 1024:.1f} KB of JS gzipped")
     assert_js_budget(funding_page, funding_page.url)

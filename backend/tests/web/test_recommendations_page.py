@@ -4,7 +4,6 @@ a reload; a refused action rolls back and says why; resolved ones are shown apar
 import asyncio
 import re
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,7 +14,13 @@ from sqlalchemy import update
 from app.core.db import Database, utcnow
 from app.recommendations.models import Recommendation, Status
 from tests.web.conftest import WebServer
-from tests.web.helpers import assert_accessible, assert_js_budget, screenshot, sign_in
+from tests.web.helpers import (
+    assert_accessible,
+    assert_js_budget,
+    js_weight,
+    screenshot,
+    sign_in,
+)
 from tests.web.recs_funding_fixtures import SyncedBusiness, connect_sample_merchant
 
 PATH = "/dashboard/recommendations"
@@ -28,10 +33,10 @@ def declining(web_server: WebServer) -> SyncedBusiness:
 
 
 @pytest.fixture
-def recs_page(page: Page, declining: SyncedBusiness) -> Iterator[Page]:
+def recs_page(page: Page, declining: SyncedBusiness) -> Page:
     sign_in(page, declining.user)
     page.goto(f"{PATH}?business_id={declining.business_id}")
-    yield page
+    return page
 
 
 def api_recs(business: SyncedBusiness) -> dict[str, dict[str, Any]]:
@@ -75,7 +80,8 @@ def test_accept_dismiss_and_undo_round_trip_and_survive_a_reload(
 ) -> None:
     page = recs_page
     recs = api_recs(declining)
-    assert len(recs) >= 3 and all(rec["status"] == "open" for rec in recs.values())
+    assert len(recs) >= 3
+    assert all(rec["status"] == "open" for rec in recs.values())
     first, second = sorted(recs, key=lambda title: -recs[title]["impact"])[:2]
     for title, rec in recs.items():
         entry = item(group(page, "Open"), title)
@@ -89,7 +95,9 @@ def test_accept_dismiss_and_undo_round_trip_and_survive_a_reload(
     expect(item(group(page, "Accepted"), first).get_by_role("button", name="Undo")).to_be_focused()
     item(page, second).get_by_role("button", name="Dismiss").click()
     expect(item(group(page, "Dismissed"), second)).to_be_visible()
-    expect(item(group(page, "Dismissed"), second).get_by_role("button", name="Undo")).to_be_enabled()
+    expect(
+        item(group(page, "Dismissed"), second).get_by_role("button", name="Undo")
+    ).to_be_enabled()
     after = api_recs(declining)
     assert (after[first]["status"], after[second]["status"]) == ("accepted", "dismissed")
 
@@ -150,10 +158,13 @@ def test_a_refused_action_rolls_back_and_resolved_ones_show_apart(
     # One open, one accepted and one resolved, for the accessibility check and the screenshots.
     accepted = next(t for t in recs if t != title)
     item(page, accepted).get_by_role("button", name="Accept").click()
-    expect(item(group(page, "Accepted"), accepted).get_by_role("button", name="Undo")).to_be_enabled()
+    expect(
+        item(group(page, "Accepted"), accepted).get_by_role("button", name="Undo")
+    ).to_be_enabled()
     assert_accessible(page)
     screenshot(page, "recommendations")
 
 
 def test_recommendations_page_fits_the_js_budget(recs_page: Page) -> None:
+    print(f"\n{PATH}: {js_weight(recs_page, recs_page.url) / 1024:.1f} KB of JS gzipped")
     assert_js_budget(recs_page, recs_page.url)

@@ -26,7 +26,8 @@ export default function FundingOptions({
           ? "None of these looks within reach yet."
           : `${eligible} of ${options.length} look within reach.`}{" "}
         Estimates modelled on lenders' published criteria, measured from your Stripe data: not
-        offers or decisions.
+        offers or decisions. <a href="#simulator-heading">Try the what-if simulator</a> to see
+        what would change them.
       </p>
       <ul className="funding-grid">
         {options.map((option) => (
