@@ -1,7 +1,7 @@
 """/dashboard/metrics: the charts of a business connected to a synced sample merchant."""
 
 import re
-import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +17,7 @@ from tests.web.helpers import (
     screenshot,
     sign_in,
 )
+from tests.web.overview_fixtures import sample_merchants, wait_for_score
 
 CHARTS = (
     "Gross and net volume",
@@ -34,42 +35,15 @@ NETWORK_LINES = (
 )
 
 
-def connect_merchant(user: WebUser, business_id: str, merchant: str) -> None:
-    """The browser's way, over HTTP: authorize URL → the sandbox's page → the callback."""
-    api = user.api
-    url = user.get("/api/v1/integrations/stripe/connect", business_id=business_id)["url"]
-    choices = api.get(url)
-    assert choices.status_code == 200, choices.text
-    href = choices.text.split(f'id="{merchant}" href="', 1)[1].split('"', 1)[0]
-    parts = urlsplit(url)
-    choice = api.get(f"{parts.scheme}://{parts.netloc}{href.replace('&amp;', '&')}")
-    assert choice.status_code == 302, choice.text
-    callback = urlsplit(choice.headers["location"])
-    done = api.get(f"{callback.path}?{callback.query}")
-    assert done.status_code == 302, done.text
-
-
-def wait_for_sync(user: WebUser, business_id: str, limit: float = 90) -> None:
-    deadline = time.monotonic() + limit
-    while True:
-        status = user.get("/api/v1/integrations/stripe/status", business_id=business_id)
-        if status["sync"]["state"] == "succeeded":
-            scores = user.get("/api/v1/readiness/history", business_id=business_id)["scores"]
-            if scores:
-                return
-        assert status["sync"]["state"] != "failed", status
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
-def merchant(web_server: WebServer) -> tuple[WebUser, dict[str, Any]]:
-    """A founder whose business is connected to the healthy SaaS sample merchant, synced."""
+def merchant(web_server: WebServer) -> Iterator[tuple[WebUser, dict[str, Any]]]:
+    """A founder whose business is connected to the healthy SaaS sample merchant, scored."""
     user = new_user(web_server.api)
     business = user.create_business("Northwind Analytics")
-    connect_merchant(user, business["id"], "healthy_saas")
-    wait_for_sync(user, business["id"])
-    return user, business
+    with sample_merchants(user) as merchants:
+        merchants.connect(business["id"], "healthy_saas")
+        wait_for_score(user, business["id"])
+        yield user, business
 
 
 def open_metrics(page: Page, merchant: tuple[WebUser, dict[str, Any]], query: str = "") -> str:
