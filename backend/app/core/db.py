@@ -5,10 +5,23 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, event, exc, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    MetaData,
+    String,
+    cast,
+    event,
+    exc,
+    func,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -240,6 +253,19 @@ async def sibling_session(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+def period_start(
+    session: AsyncSession, day: InstrumentedAttribute[date], unit: str
+) -> ColumnElement[date]:
+    """The first day of `day`'s `unit`: the day itself, its week (Monday) or its month."""
+    if unit == "day":
+        return day.expression
+    if dialect_of(session) == "postgresql":
+        # A plain timestamp: a date would be read as timestamptz, in the session's time zone.
+        return cast(func.date_trunc(unit, cast(day, DateTime)), Date)
+    modifiers = ("-6 days", "weekday 1") if unit == "week" else ("start of month",)
+    return type_coerce(func.date(day, *modifiers), Date)
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from app.core.db import ordered_aggregation, utcnow
+from app.core.db import ordered_aggregation, period_start, utcnow
 from app.metrics.models import DailyRollup, RollupState
 from app.stripe import service as stripe_service
 from app.stripe.models import (
@@ -498,6 +498,41 @@ async def first_charge_day(session: AsyncSession, business_id: uuid.UUID) -> dat
         )
     ).scalar_one()
     return first
+
+
+async def first_activity_day(session: AsyncSession, business_id: uuid.UUID) -> date | None:
+    """The business's first day with any rollup (a charge, refund, dispute or payout)."""
+    first: date | None = (
+        await session.execute(
+            select(func.min(DailyRollup.day)).where(DailyRollup.business_id == business_id)
+        )
+    ).scalar_one()
+    return first
+
+
+async def top_customer_volume(
+    session: AsyncSession, business_id: uuid.UUID, start: date, end: date, unit: str
+) -> dict[date, int]:
+    """Per `unit` (day, week or month) in [start, end], keyed by its first day: the
+    successful-charge volume of its largest customer; guest charges are nobody's."""
+    c = StripeCharge
+    period = period_start(session, c.day, unit).label("period")
+    per_customer = (
+        select(period, func.sum(c.business_amount).label("volume"))
+        .where(
+            c.business_id == business_id,
+            c.status == SUCCEEDED,
+            c.customer_id.is_not(None),
+            c.day >= start,
+            c.day <= end,
+        )
+        .group_by(period, c.customer_id)
+        .subquery()
+    )
+    statement = select(per_customer.c.period, func.max(per_customer.c.volume)).group_by(
+        per_customer.c.period
+    )
+    return {day: int(volume or 0) for day, volume in await session.execute(statement)}
 
 
 @dataclass(frozen=True)

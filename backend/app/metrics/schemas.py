@@ -88,6 +88,10 @@ class MetricPoint(BaseModel):
     payouts_paid_amount: int
     payouts_failed_count: int
     payouts_failed_amount: int
+    top_customer_volume: int = Field(
+        description="Successful-charge volume of the period's largest customer (guest charges "
+        "are nobody's); divided by gross_volume, the period's top-customer share."
+    )
 
 
 class MetricHistoryRead(BaseModel):

@@ -295,7 +295,9 @@ async def get_metric_history(
     granularity: Granularity,
     today: date | None = None,
 ) -> MetricHistoryRead:
-    """A dense series (empty periods are zeros) of whole periods covering the range.
+    """A dense series (empty periods are zeros) of whole periods covering the range, from the
+    business's first activity on: the default monthly range spans ten years, which began
+    with ~100 empty months for a business a year old. No activity yet: no periods.
 
     Defaults: the range ends today and spans the granularity's longest allowed range.
     """
@@ -306,12 +308,41 @@ async def get_metric_history(
         raise InvalidDateRange()
     if (end - start).days + 1 > limit:
         raise DateRangeTooLarge(
-            f"At most {limit} days of {granularity.value}ly history per request."
+            f"At most {limit} days of history per request with granularity={granularity.value}."
         )
-    first, last = _period(start, granularity), _period(end, granularity)
-    rows = await rollup.load_rollups(
-        session, business.id, start=first, end=_next_period(last, granularity) - timedelta(days=1)
+    first_activity = await rollup.first_activity_day(session, business.id)
+    if first_activity is not None:
+        start = max(start, first_activity)
+    points: dict[date, dict[str, Any]] = {}
+    if first_activity is not None and start <= end:
+        first, last = _period(start, granularity), _period(end, granularity)
+        last_day = _next_period(last, granularity) - timedelta(days=1)
+        points = _empty_points(first, last, granularity)
+        for row in await rollup.load_rollups(session, business.id, start=first, end=last_day):
+            point = points[_period(row.day, granularity)]
+            for name in _SUMMED:
+                point[name] += getattr(row, name)
+            for reason, count in row.disputes_by_reason.items():
+                reasons = point["disputes_by_reason"]
+                reasons[reason] = reasons.get(reason, 0) + count
+            if granularity == Granularity.day:
+                point["unique_customers"] = row.unique_customers
+        top = await rollup.top_customer_volume(
+            session, business.id, first, last_day, granularity.value
+        )
+        for period, volume in top.items():
+            points[period]["top_customer_volume"] = volume
+    return MetricHistoryRead(
+        business_id=business.id,
+        currency=business.currency.lower(),
+        granularity=granularity,
+        start_date=start,
+        end_date=end,
+        metrics=[MetricPoint(**point) for point in points.values()],
     )
+
+
+def _empty_points(first: date, last: date, granularity: Granularity) -> dict[date, dict[str, Any]]:
     points: dict[date, dict[str, Any]] = {}
     period = first
     while period <= last:
@@ -321,24 +352,10 @@ async def get_metric_history(
             period_end=_next_period(period, granularity) - timedelta(days=1),
             disputes_by_reason={},
             unique_customers=0 if granularity == Granularity.day else None,
+            top_customer_volume=0,
         )
         period = _next_period(period, granularity)
-    for row in rows:
-        point = points[_period(row.day, granularity)]
-        for name in _SUMMED:
-            point[name] += getattr(row, name)
-        for reason, count in row.disputes_by_reason.items():
-            point["disputes_by_reason"][reason] = point["disputes_by_reason"].get(reason, 0) + count
-        if granularity == Granularity.day:
-            point["unique_customers"] = row.unique_customers
-    return MetricHistoryRead(
-        business_id=business.id,
-        currency=business.currency.lower(),
-        granularity=granularity,
-        start_date=start,
-        end_date=end,
-        metrics=[MetricPoint(**point) for point in points.values()],
-    )
+    return points
 
 
 # --- Readiness ----------------------------------------------------------------------

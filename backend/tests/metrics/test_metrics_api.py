@@ -147,6 +147,59 @@ async def test_metric_history(make_account, client: httpx.AsyncClient, db) -> No
         assert response.json()["code"] == code, extra
 
 
+async def test_metric_history_starts_at_the_first_activity(
+    make_account, client: httpx.AsyncClient, db
+) -> None:
+    """No empty periods before the first activity (here a payout), at every granularity, even
+    when asked for an earlier start; each period says what its largest customer paid."""
+    account, business = await founder(make_account)
+    params: dict[str, Any] = {"business_id": business["id"]}
+    url = f"{API}/metrics/history"
+    for granularity in ("day", "week", "month"):
+        response = await client.get(
+            url, params={**params, "granularity": granularity}, headers=account.headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["metrics"] == []
+
+    today = utcnow().date()
+    first, busy = today - timedelta(days=40), today - timedelta(days=2)
+    data = StripeData(uuid.UUID(business["id"]))
+    data.payout(first, 50_000)
+    data.charge(busy, 30_000, customer="cus_big")
+    data.charge(busy, 20_000, customer="cus_big")
+    data.charge(busy, 40_000, customer="cus_small")
+    data.charge(busy, 90_000)  # a guest's: nobody's
+    await data.save(db)
+    async with db.session() as session:
+        stored = await users_service.get_business(session, uuid.UUID(business["id"]))
+        assert stored is not None
+        await metrics_service.compute_metrics(session, stored)
+
+    starts = {
+        "day": first,
+        "week": first - timedelta(days=first.weekday()),
+        "month": first.replace(day=1),
+    }
+    for granularity, period in starts.items():
+        for extra in ({}, {"start_date": (today - timedelta(days=300)).isoformat()}):
+            response = await client.get(
+                url, params={**params, "granularity": granularity, **extra}, headers=account.headers
+            )
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["start_date"] == first.isoformat(), (granularity, extra)
+            points = body["metrics"]
+            assert points[0]["period_start"] == period.isoformat(), (granularity, extra)
+            assert points[0]["payouts_paid_amount"] == 50_000
+            assert points[-1]["period_end"] >= today.isoformat()
+            [busiest] = [
+                p for p in points if p["period_start"] <= busy.isoformat() <= p["period_end"]
+            ]
+            assert busiest["gross_volume"] == 180_000
+            assert busiest["top_customer_volume"] == 50_000
+
+
 async def test_simulate(make_account, client: httpx.AsyncClient, db) -> None:
     account, business = await founder(make_account)
     url = f"{API}/readiness/simulate"

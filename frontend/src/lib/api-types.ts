@@ -1057,6 +1057,11 @@ export interface components {
             refund_amount: number;
             /** Refund Count */
             refund_count: number;
+            /**
+             * Top Customer Volume
+             * @description Successful-charge volume of the period's largest customer (guest charges are nobody's); divided by gross_volume, the period's top-customer share.
+             */
+            top_customer_volume: number;
             /** Unconverted Charge Count */
             unconverted_charge_count: number;
             /**
