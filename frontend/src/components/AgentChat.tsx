@@ -317,9 +317,7 @@ function Chat({ businessId }: { businessId: string }) {
       </aside>
 
       <section className="agent-chat card" aria-labelledby="chat-heading">
-        <h2 id="chat-heading" className={current ? undefined : "visually-hidden"}>
-          {current?.title ?? "Chat"}
-        </h2>
+        <h2 id="chat-heading">{current?.title ?? (conversationId ? "Conversation" : "New conversation")}</h2>
         {offline && (
           <p className="agent-offline" role="note">
             <strong>Offline mode.</strong> No language model is configured on this server, so

@@ -3,7 +3,6 @@ import { useEffect, useState } from "react";
 import "../styles/agent.css";
 import { api, errorMessage, type Schemas } from "../lib/api";
 import { withBusinessParam } from "../lib/business";
-import { humanize } from "../lib/format";
 import IslandBoundary from "./IslandBoundary";
 import Markdown from "./Markdown";
 
@@ -16,6 +15,11 @@ type State<T> =
   | { status: "missing" }
   | { status: "ready"; data: T };
 
+/** "cash-flow" -> "Cash flow". */
+const categoryLabel = (category: string) => {
+  const words = category.replace(/[-_]+/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 const listHref = () => withBusinessParam("/dashboard/knowledge/");
 const docHref = (docId: string) =>
   withBusinessParam(`/dashboard/knowledge/?doc=${encodeURIComponent(docId)}`);
@@ -92,7 +96,7 @@ function DocumentView({ docId }: { docId: string }) {
     <>
       {back}
       <article className="card knowledge-doc prose" aria-labelledby="doc-title">
-        <p className="badge">{humanize(doc.category)}</p>
+        <p className="badge">{categoryLabel(doc.category)}</p>
         <h2 id="doc-title">{doc.title}</h2>
         <Markdown source={doc.body_markdown} headingOffset={1} />
       </article>
@@ -142,7 +146,7 @@ function DocumentList() {
       <ul className="knowledge-list grid">
         {state.data.map((doc) => (
           <li key={doc.doc_id} className="card">
-            <span className="badge">{humanize(doc.category)}</span>
+            <span className="badge">{categoryLabel(doc.category)}</span>
             <a href={docHref(doc.doc_id)}>{doc.title}</a>
           </li>
         ))}
