@@ -1,15 +1,10 @@
-"""Set-up shared by the assistant, knowledge and settings browser tests: the knowledge base
-ingested into the web server's database, and a business connected to a synced sample merchant
-of the sandbox mounted on the server (the same steps as tests/stripe's `connect_merchant`,
-with a synchronous client)."""
+"""Set-up shared by the assistant and settings browser tests: the knowledge base ingested into
+the web server's database, and waiting for a sync (connections: overview_fixtures.py)."""
 
 import asyncio
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 
 from app.agent.runtime import AgentRuntime
 from app.core.config import Settings
@@ -43,29 +38,6 @@ def ingest_knowledge(settings: Settings) -> None:
         raise errors[0]
 
 
-def connect_sample_merchant(user: WebUser, business_id: str, merchant: str) -> None:
-    """Connect Stripe the browser's way: authorize URL, the sandbox's page, the merchant's
-    link, the callback."""
-    response = user.api.get(
-        "/api/v1/integrations/stripe/connect",
-        params={"business_id": business_id},
-        headers=user.headers,
-    )
-    assert response.status_code == 200, response.text
-    authorize_url = response.json()["url"]
-    with httpx.Client(timeout=30) as browser:
-        page = browser.get(authorize_url)
-        assert page.status_code == 200, page.text
-        href = page.text.split(f'id="{merchant}" href="', 1)[1].split('"', 1)[0]
-        parts = urlsplit(authorize_url)
-        choice = browser.get(f"{parts.scheme}://{parts.netloc}{href.replace('&amp;', '&')}")
-    assert choice.status_code == 302, choice.text
-    callback = urlsplit(choice.headers["location"])
-    done = user.api.get(f"{callback.path}?{callback.query}")
-    assert done.status_code == 302, done.text
-    assert "stripe=connected" in done.headers["location"], done.headers["location"]
-
-
 def wait_for_sync(user: WebUser, business_id: str, *, limit: float = 120) -> dict[str, Any]:
     """The Stripe status once the sync has ended; fails if it did not succeed."""
     deadline = time.monotonic() + limit
@@ -77,18 +49,4 @@ def wait_for_sync(user: WebUser, business_id: str, *, limit: float = 120) -> dic
             assert status["sync"]["state"] == "succeeded", status
             return status
         assert time.monotonic() < deadline, status
-        time.sleep(0.2)
-
-
-def wait_for_readiness(user: WebUser, business_id: str, *, limit: float = 60) -> dict[str, Any]:
-    """The readiness score, once the jobs after the sync have computed it."""
-    deadline = time.monotonic() + limit
-    while True:
-        response = user.api.get(
-            "/api/v1/readiness", params={"business_id": business_id}, headers=user.headers
-        )
-        if response.status_code == 200 and response.json().get("score") is not None:
-            body: dict[str, Any] = response.json()
-            return body
-        assert time.monotonic() < deadline, response.text
         time.sleep(0.2)

@@ -2,17 +2,13 @@
 viewer, "Stop" ends a stream and keeps what arrived, and past conversations reopen."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.agent_settings_fixtures import (
-    connect_sample_merchant,
-    ingest_knowledge,
-    wait_for_readiness,
-    wait_for_sync,
-)
+from tests.web.agent_settings_fixtures import ingest_knowledge
 from tests.web.conftest import WebServer
 from tests.web.helpers import (
     WebUser,
@@ -22,6 +18,7 @@ from tests.web.helpers import (
     screenshot,
     sign_in,
 )
+from tests.web.overview_fixtures import sample_merchants, wait_for_score
 
 
 @dataclass
@@ -31,16 +28,16 @@ class Founder:
 
 
 @pytest.fixture(scope="module")
-def founder(web_server: WebServer) -> Founder:
+def founder(web_server: WebServer) -> Iterator[Founder]:
     """A founder whose business is connected to the healthy SaaS sample merchant, synced and
     scored, with the knowledge base in place: the offline answers then have real figures."""
     user = new_user(web_server.api, name="Ada Founder")
     business = user.create_business("Northwind Software")
-    connect_sample_merchant(user, business["id"], "healthy_saas")
-    wait_for_sync(user, business["id"])
-    wait_for_readiness(user, business["id"])
-    ingest_knowledge(web_server.settings)
-    return Founder(user, business["id"])
+    with sample_merchants(user) as merchants:
+        merchants.connect(business["id"], "healthy_saas")
+        wait_for_score(user, business["id"])
+        ingest_knowledge(web_server.settings)
+        yield Founder(user, business["id"])
 
 
 def titles(founder: Founder) -> dict[str, str]:

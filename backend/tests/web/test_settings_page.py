@@ -2,13 +2,14 @@
 access tokens (created, used, revoked) and the MCP set-up."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.agent_settings_fixtures import connect_sample_merchant, wait_for_sync
+from tests.web.agent_settings_fixtures import wait_for_sync
 from tests.web.conftest import WebServer
 from tests.web.helpers import (
     WebUser,
@@ -18,6 +19,7 @@ from tests.web.helpers import (
     screenshot,
     sign_in,
 )
+from tests.web.overview_fixtures import connect_merchant
 
 
 @dataclass
@@ -27,13 +29,20 @@ class Owner:
 
 
 @pytest.fixture(scope="module")
-def owner(web_server: WebServer) -> Owner:
-    """An owner whose business is connected to the small new-store sample merchant, synced."""
+def owner(web_server: WebServer) -> Iterator[Owner]:
+    """An owner whose business is connected to the small new-store sample merchant, synced.
+    The merchant is released at the end if a test left it connected (Disconnect is tested)."""
     user = new_user(web_server.api, name="Grace Owner")
     business = user.create_business("Bolt Bikes", country="US")
-    connect_sample_merchant(user, business["id"], "new_store")
+    assert connect_merchant(user, business["id"], "new_store")["stripe"] == "connected"
     wait_for_sync(user, business["id"])
-    return Owner(user, business["id"])
+    yield Owner(user, business["id"])
+    params = {"business_id": business["id"]}
+    if user.get("/api/v1/integrations/stripe/status", **params)["connected"]:
+        response = user.api.delete(
+            "/api/v1/integrations/stripe", params=params, headers=user.headers
+        )
+        assert response.status_code == 200, response.text
 
 
 def test_profile_and_business_are_saved(page: Page, owner: Owner) -> None:
@@ -145,6 +154,10 @@ def test_disconnect_shows_the_not_connected_state(page: Page, owner: Owner) -> N
     assert status["connected"] is False
     page.reload()
     expect(stripe.locator(".settings-card-head .badge")).to_have_text("Not connected")
+    # The overview keeps the last score but no longer says Stripe is connected.
+    page.goto(f"/dashboard/?business_id={owner.business_id}")
+    expect(page.get_by_role("meter", name="Readiness score")).to_be_visible()
+    expect(page.get_by_text(re.compile("Stripe connected"))).to_have_count(0)
 
 
 def test_the_settings_page_stays_within_the_js_budget(page: Page, owner: Owner) -> None:
