@@ -154,9 +154,9 @@ function BusinessForm({ summary }: { summary: BusinessSummary }) {
             {field("country", "country", "Country (ISO code)", { maxLength: 2, placeholder: "US", autoComplete: "country" })}
             {field("currency", "currency", "Currency (ISO code)", { maxLength: 3, placeholder: "USD" })}
             {field("founded_at", "founded_at", "Founded", { type: "date" })}
-            {field("revenue", "revenue_estimate", `Estimated annual revenue (${(draft.currency || "usd").toUpperCase()})`, {
+            {field("revenue", "revenue_estimate", `Annual revenue (${(draft.currency || "usd").toUpperCase()})`, {
               inputMode: "decimal",
-              placeholder: "250000",
+              placeholder: "Estimate, e.g. 250000",
             })}
           </div>
           {canEdit && (
