@@ -28,6 +28,9 @@ class ToolCallRead(BaseModel):
     arguments: dict[str, Any]
     ok: bool
     error: str | None = None
+    output: dict[str, Any] | None = Field(
+        default=None, description="What the tool returned: what the answer is based on."
+    )
 
     @classmethod
     def from_run(cls, run: ToolRun) -> "ToolCallRead":
@@ -37,6 +40,7 @@ class ToolCallRead(BaseModel):
             arguments=run.arguments,
             ok=run.error is None,
             error=run.error,
+            output=run.output,
         )
 
 
@@ -61,6 +65,9 @@ class MessageRead(BaseModel):
     role: MessageRole
     content: str
     citations: list[Citation]
+    mode: str | None = Field(
+        description='The answer\'s "llm:<model>" or "offline"; null for questions.'
+    )
     created_at: datetime
 
 

@@ -52,6 +52,7 @@ async def test_conversation_history_and_listing(
         ("assistant", second.json()["response"][:12]),
     ]
     assert all(m["created_at"].endswith(("Z", "+00:00")) for m in body["messages"])
+    assert [m["mode"] for m in body["messages"]] == [None, "offline", None, "offline"]
 
     listed = await client.get(
         "/api/v1/agent/conversations",

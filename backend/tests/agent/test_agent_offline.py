@@ -165,6 +165,11 @@ async def test_offline_stream(
     assert kinds[0] == "message_start"
     assert kinds[-2:] == ["citations", "message_end"]
     assert {"tool_call", "delta"} <= set(kinds)
+    # Each tool call carries its result, so the page can show what the answer is based on.
+    searches = [
+        data for kind, data in events if kind == "tool_call" and data["name"] == "search_knowledge"
+    ]
+    assert searches[0]["output"]["results"], searches
     text = "".join(data["text"] for kind, data in events if kind == "delta")
     end = events[-1][1]
     assert text.strip() == end["response"]

@@ -2,6 +2,7 @@ import { useState, type ChangeEvent } from "react";
 
 import { chooseBusiness } from "../lib/business";
 import { useBusiness } from "../lib/session";
+import IslandBoundary from "./IslandBoundary";
 
 const NEW_BUSINESS = "__new__";
 
@@ -10,6 +11,14 @@ const NEW_BUSINESS = "__new__";
  * announces it (BUSINESS_CHANGE_EVENT), so every island on the page reloads for that business.
  */
 export default function BusinessSelector() {
+  return (
+    <IslandBoundary name="The business menu">
+      <Selector />
+    </IslandBoundary>
+  );
+}
+
+function Selector() {
   const state = useBusiness();
   const [announcement, setAnnouncement] = useState("");
   const [selected, setSelected] = useState("");

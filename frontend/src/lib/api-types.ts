@@ -987,6 +987,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Mode
+             * @description The answer's "llm:<model>" or "offline"; null for questions.
+             */
+            mode: string | null;
             role: components["schemas"]["MessageRole"];
         };
         /**
@@ -1541,6 +1546,13 @@ export interface components {
             name: string;
             /** Ok */
             ok: boolean;
+            /**
+             * Output
+             * @description What the tool returned: what the answer is based on.
+             */
+            output?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** UnmetCriterion */
         UnmetCriterion: {

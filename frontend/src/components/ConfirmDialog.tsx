@@ -1,0 +1,46 @@
+import { useEffect, useId, useRef, type ReactNode } from "react";
+
+interface Props {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  /** The confirming button's text: the action's name ("Revoke", "Disconnect"). */
+  action: string;
+  busy?: boolean;
+  error?: string | null;
+  onConfirm: () => void;
+  onCancel: () => void;
+}
+
+/** An in-page confirmation (a modal <dialog>): Escape or "Cancel" closes it, focus returns. */
+export default function ConfirmDialog({ open, title, children, action, busy, error, onConfirm, onCancel }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (open && !element.open) element.showModal();
+    if (!open && element.open) element.close();
+  }, [open]);
+
+  return (
+    <dialog ref={dialog} className="confirm-dialog" aria-labelledby={titleId} onClose={onCancel}>
+      <h2 id={titleId}>{title}</h2>
+      <div className="confirm-body">{children}</div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="confirm-actions">
+        <button type="button" className="button secondary" onClick={onCancel} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="button danger" onClick={onConfirm} disabled={busy}>
+          {action}
+        </button>
+      </div>
+    </dialog>
+  );
+}
