@@ -1,5 +1,5 @@
 // @ts-check
-import react from "@astrojs/react";
+import preact from "@astrojs/preact";
 import { defineConfig } from "astro/config";
 
 // PUBLIC_API_URL: the API's origin when the app is hosted elsewhere; empty = same origin.
@@ -10,7 +10,7 @@ export default defineConfig({
   // Every page is a folder with index.html: /dashboard -> /dashboard/ keeps the query string.
   trailingSlash: "ignore",
   build: { format: "directory", inlineStylesheets: "never" },
-  integrations: [react()],
+  integrations: [preact({ compat: true })],
   devToolbar: { enabled: false },
   // Terser packs React and uPlot ~2 KB (gzipped) tighter than esbuild: the metrics page needs
   // that to stay within the 100 KB budget.

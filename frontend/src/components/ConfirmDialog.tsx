@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 
 interface Props {
   open: boolean;
@@ -15,7 +15,6 @@ interface Props {
 /** An in-page confirmation (a modal <dialog>): Escape or "Cancel" closes it, focus returns. */
 export default function ConfirmDialog({ open, title, children, action, busy, error, onConfirm, onCancel }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
 
   useEffect(() => {
     const element = dialog.current;
@@ -25,8 +24,10 @@ export default function ConfirmDialog({ open, title, children, action, busy, err
   }, [open]);
 
   return (
-    <dialog ref={dialog} className="confirm-dialog" aria-labelledby={titleId} onClose={onCancel}>
-      <h2 id={titleId}>{title}</h2>
+    // Named by aria-label, not by the heading's id: each island is its own Preact root, and
+    // useId() repeats across roots, so two dialogs on one page would share a name.
+    <dialog ref={dialog} className="confirm-dialog" aria-label={title} onClose={onCancel}>
+      <h2>{title}</h2>
       <div className="confirm-body">{children}</div>
       {error && (
         <p className="field-error" role="alert">
