@@ -18,7 +18,7 @@ from app.metrics.schemas import (
 )
 from app.users.dependencies import CurrentBusiness
 
-router = APIRouter(responses=error_responses(400, 401, 403))
+router = APIRouter()
 _HISTORY_DAY = (
     f"From {service.HISTORY_FIRST_DAY} to {service.HISTORY_LAST_DAY}; "
     "the range is inclusive and limited per granularity."

@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 SyncState = Literal["idle", "queued", "running", "interrupted", "succeeded", "failed"]
 
@@ -26,6 +26,16 @@ class StripeStatus(BaseModel):
     connected_at: datetime | None
     last_synced_at: datetime | None
     sync: SyncStatus
+
+
+class WebhookEvent(BaseModel):
+    """The envelope of a Stripe event, as the receiver reads it (the body is signed as sent)."""
+
+    id: str = Field(min_length=1)
+    type: str
+    created: int
+    account: str | None = None
+    data: dict[str, Any]
 
 
 class WebhookReceipt(BaseModel):
