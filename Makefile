@@ -69,7 +69,7 @@ test-web: $(WEB_MODULES)
 
 test: lint typecheck test-web test-postgres test-sqlite
 
-# The suite's schemathesis run (tests/fuzz, 50 examples per operation and phase) made longer.
+# The suite's schemathesis run (tests/fuzz, 30 examples per operation and phase) made longer.
 FUZZ_EXAMPLES ?= 500
 FUZZ_SEED ?= 14
 fuzz: install-dev

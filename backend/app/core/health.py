@@ -8,7 +8,7 @@ from sqlalchemy import text
 router = APIRouter(tags=["health"])
 
 
-class Readiness(BaseModel):
+class HealthStatus(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str]
 
@@ -20,8 +20,10 @@ async def liveness() -> dict[str, str]:
 
 @router.get(
     "/health/ready",
-    response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "The database or Redis does not answer"}},
+    response_model=HealthStatus,
+    responses={
+        503: {"model": HealthStatus, "description": "The database or Redis does not answer"}
+    },
 )
 async def readiness(request: Request) -> JSONResponse:
     """Ready when the database (and Redis, when configured) answer."""

@@ -139,4 +139,4 @@ async def test_openapi_documents_the_errors_of_each_dependency(client: httpx.Asy
     users_me = schema["paths"]["/api/v1/users/me"]["get"]["responses"]
     assert set(users_me) == {"200", "401"}
     ready = schema["paths"]["/health/ready"]["get"]["responses"]
-    assert ready["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
+    assert ready["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/HealthStatus")

@@ -5,20 +5,19 @@ sandbox's healthy SaaS merchant and synced, with its score, recommendations, a c
 personal access tokens. The Stripe sandbox and a stand-in Google are served on loopback too, the
 model and Pinecone are off: nothing leaves the machine.
 
-Each operation runs VAULTRA_FUZZ_EXAMPLES examples (50 in `make test`, more in `make fuzz`) in each
+Each operation runs VAULTRA_FUZZ_EXAMPLES examples (30 in `make test`, 500 in `make fuzz`) in each
 of schemathesis' phases (examples, coverage, fuzzing), with a fixed seed (VAULTRA_FUZZ_SEED). To
 reach the real code rather than stop at 400/403:
-- generated ids become the founder's real ones (`_bind`), except one in 16 kept foreign;
+- well-formed generated ids become real ones (`_bind`), except one in 16 kept foreign;
 - one case in 8 runs as a founder with no business yet, and creating a business runs as a third
   founder, so that the first keeps exactly one and `business_id` stays optional;
 - a webhook delivery with a signature header is signed for real (`_sign_webhook`).
 """
 
 import asyncio
-import hashlib
-import hmac
 import json
 import os
+import re
 import time
 import uuid
 import zlib
@@ -35,6 +34,7 @@ from pydantic import SecretStr
 from schemathesis import Case
 from schemathesis.config import SchemathesisConfig
 
+from app.agent.knowledge.documents import DOC_ID_PATTERN
 from app.core.config import Settings
 from app.main import create_app
 from stripe_sandbox import create_app as create_sandbox_app
@@ -45,12 +45,13 @@ from tests.stripe.conftest import (
     connect_merchant,
     make_sandbox_config,
     serve_vaultra,
+    sign,
     signup,
     stripe_settings,
     wait_for_sync,
 )
 
-MAX_EXAMPLES = int(os.environ.get("VAULTRA_FUZZ_EXAMPLES", "50"))
+MAX_EXAMPLES = int(os.environ.get("VAULTRA_FUZZ_EXAMPLES", "30"))
 SEED = int(os.environ.get("VAULTRA_FUZZ_SEED", "14"))
 MERCHANT = "healthy_saas"
 WEBHOOK_PATH = "/api/v1/webhooks/stripe"
@@ -230,8 +231,11 @@ async def _founder_with_a_synced_merchant(
         )
         assert created.status_code == 201, created.text
         tokens.append(created.json()["id"])
+    documents = await client.get("/api/v1/agent/knowledge", headers=founder.headers)
+    assert documents.status_code == 200, documents.text
     return founder, {
         "business_id": [business_id],
+        "doc_id": [doc["doc_id"] for doc in documents.json()["documents"]],
         "recommendation_id": recommendations,
         "conversation_id": [chat.json()["conversation_id"]],
         "token_id": tokens,
@@ -255,36 +259,41 @@ async def _wait_for_recommendations(
         await asyncio.sleep(0.2)
 
 
-def _real(value: object, choices: list[str]) -> object:
-    """A well-formed UUID becomes a real id, except one in 16 (kept: a foreign id)."""
+def _well_formed(name: str, value: object) -> bool:
     if not isinstance(value, str):
-        return value
+        return False
+    if name == "doc_id":
+        return re.fullmatch(DOC_ID_PATTERN, value) is not None
     try:
-        parsed = uuid.UUID(value)
+        uuid.UUID(value)
     except ValueError:
+        return False
+    return True
+
+
+def _real(name: str, value: object, ids: dict[str, list[str]]) -> object:
+    """A well-formed id becomes a real one, except one in 16 (kept: a foreign or unknown id)."""
+    if not ids.get(name) or not _well_formed(name, value):
         return value
-    return value if parsed.int % 16 == 0 else choices[parsed.int % len(choices)]
+    digest = zlib.crc32(str(value).encode())
+    return value if digest % 16 == 0 else ids[name][digest % len(ids[name])]
 
 
 def _caller(case: Case, target: Target) -> str:
     if case.operation.label in OTHER_FOUNDER_OPERATIONS:
         return target.other_founder
-    # A stable digest of the generated input (not hash(): it changes with each process).
+    # A digest of the generated input (hash() would change with each process).
     digest = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode())
     return target.newcomer if digest % 8 == 0 else target.founder
 
 
 def _bind(case: Case, target: Target) -> None:
-    for container in (case.path_parameters, case.query):
-        for name, choices in target.ids.items():
-            if container and name in container:
-                container[name] = _real(container[name], choices)
-    if isinstance(case.body, dict):
-        for name in ("business_id", "conversation_id"):
-            if name in case.body:
-                case.body[name] = _real(case.body[name], target.ids[name])
     if case.headers and case.headers.get("Authorization") == f"Bearer {TOKEN_PLACEHOLDER}":
         case.headers["Authorization"] = f"Bearer {_caller(case, target)}"
+    for container in (case.path_parameters, case.query, case.body):
+        if isinstance(container, dict):
+            for name, value in container.items():
+                container[name] = _real(name, value, target.ids)
 
 
 def _sign_webhook(case: Case, target: Target) -> None:
@@ -297,12 +306,8 @@ def _sign_webhook(case: Case, target: Target) -> None:
         payload = json.dumps(case.body).encode()
     except (TypeError, ValueError):
         return  # no body, or not JSON
-    timestamp = int(time.time())
-    mac = hmac.new(
-        target.webhook_secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
-    ).hexdigest()
     case.body = payload
-    case.headers = {**headers, "stripe-signature": f"t={timestamp},v1={mac}"}
+    case.headers = {**headers, "stripe-signature": sign(payload, target.webhook_secret)}
 
 
 @schema.parametrize()
