@@ -124,7 +124,6 @@ async def disconnect_stripe(
     "/stripe",
     response_model=WebhookReceipt,
     responses=error_responses(400),
-    # Documented, not parsed: the signature covers the raw bytes, which the receiver reads.
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -3358,7 +3358,10 @@ export interface operations {
                 "application/json": {
                     /** Account */
                     account?: string | null;
-                    /** Created */
+                    /**
+                     * Created
+                     * @description Unix time, at most a year ahead.
+                     */
                     created: number;
                     /** Data */
                     data: {
@@ -3366,6 +3369,11 @@ export interface operations {
                     };
                     /** Id */
                     id: string;
+                    /**
+                     * Livemode
+                     * @default false
+                     */
+                    livemode?: boolean;
                     /** Type */
                     type: string;
                 };
