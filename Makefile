@@ -11,7 +11,7 @@ WEB_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/nu
 WEB_MODULES := $(FRONTEND)/node_modules/.installed
 WEB_BUILD := $(FRONTEND)/dist/index.html
 
-.PHONY: run test install install-dev lint typecheck test-postgres test-sqlite clean web test-web
+.PHONY: run test install install-dev lint typecheck test-postgres test-sqlite fuzz clean web test-web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ test-web: $(WEB_MODULES)
 	$(MAKE) $(WEB_BUILD)
 
 test: lint typecheck test-web test-postgres test-sqlite
+
+# The suite's schemathesis run (tests/fuzz, 30 examples per operation and phase) made longer.
+FUZZ_EXAMPLES ?= 500
+FUZZ_SEED ?= 14
+fuzz: install-dev
+	cd $(BACKEND) && VAULTRA_TEST_DB=postgres VAULTRA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		VAULTRA_FUZZ_SEED=$(FUZZ_SEED) .venv/bin/python -m pytest tests/fuzz
 
 clean:
 	rm -rf $(VENV) $(BACKEND)/data $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -23,7 +23,7 @@ from app.core.config import AppEnv, Settings, get_settings
 from app.core.db import Database
 from app.core.devpages import router as dev_pages_router
 from app.core.docs import install_docs
-from app.core.errors import install_error_handlers
+from app.core.errors import document_errors, install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -170,28 +170,13 @@ def _same_origin(first: str, second: str) -> bool:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI documents validation errors as 422; Vaultra answers them with 400."""
+    """FastAPI's document, with every error each operation can answer (`document_errors`)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            responses = operation.get("responses", {})
-            if "422" in responses:
-                responses.pop("422")
-                responses.setdefault(
-                    "400",
-                    {
-                        "description": "Invalid request",
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ErrorResponse"}
-                            }
-                        },
-                    },
-                )
+    document_errors(schema, app.routes)
     schemas = schema.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

@@ -78,8 +78,7 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def settings(database_url: str, data_dir: Path) -> Settings:
+def make_settings(database_url: str, data_dir: Path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         app_env=AppEnv.test,
@@ -93,6 +92,11 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         frontend_dist=data_dir / "no-frontend-build",
         log_level="WARNING",
     )
+
+
+@pytest.fixture
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return make_settings(database_url, data_dir)
 
 
 async def _clean(database: Database) -> None:

@@ -64,9 +64,7 @@ async def _start_turn(
     return conversation, user_message, history
 
 
-@router.post(
-    "/chat", response_model=ChatResponse, responses=error_responses(400, 401, 403, 404, 503)
-)
+@router.post("/chat", response_model=ChatResponse, responses=error_responses(404, 503))
 async def chat(
     session: SessionDep,
     runtime: RuntimeDep,
@@ -104,7 +102,7 @@ async def chat(
             "description": "Server-sent events: message_start, tool_call, delta, citations, "
             "message_end, or error.",
         },
-        **error_responses(400, 401, 403, 404),
+        **error_responses(404),
     },
 )
 async def chat_stream(
@@ -135,9 +133,7 @@ async def chat_stream(
     )
 
 
-@router.get(
-    "/conversations", response_model=ConversationList, responses=error_responses(400, 401, 403)
-)
+@router.get("/conversations", response_model=ConversationList)
 async def list_conversations(
     session: SessionDep,
     user: CurrentUser,
@@ -151,11 +147,7 @@ async def list_conversations(
     )
 
 
-@router.get(
-    "/conversations/{conversation_id}",
-    response_model=ConversationRead,
-    responses=error_responses(400, 401, 403, 404),
-)
+@router.get("/conversations/{conversation_id}", response_model=ConversationRead)
 async def get_conversation(
     session: SessionDep, conversation: OwnedConversation
 ) -> ConversationRead:
@@ -172,7 +164,6 @@ async def get_conversation(
     "/knowledge",
     operation_id="list_knowledge_documents",
     response_model=KnowledgeDocumentList,
-    responses=error_responses(401),
 )
 async def list_knowledge_documents(
     _user: CurrentUser, runtime: RuntimeDep
@@ -191,7 +182,7 @@ async def list_knowledge_documents(
     "/knowledge/{doc_id}",
     operation_id="get_knowledge_document",
     response_model=KnowledgeDocumentRead,
-    responses=error_responses(400, 401, 404),
+    responses=error_responses(404),
 )
 async def get_knowledge_document(
     _user: CurrentUser,

@@ -7,7 +7,7 @@ from app.auth import service as auth_service
 from app.auth.exceptions import InvalidToken, SignInRequired
 from app.auth.throttle import LoginThrottle
 from app.core.deps import DatabaseDep, RedisDep, SessionDep, SettingsDep
-from app.core.errors import Unauthorized
+from app.core.errors import Unauthorized, raises
 from app.users.models import User
 
 _bearer = HTTPBearer(
@@ -16,6 +16,7 @@ _bearer = HTTPBearer(
 )
 
 
+@raises(Unauthorized)
 async def get_current_user(
     request: Request,
     session: SessionDep,
@@ -47,6 +48,7 @@ LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 ClientIP = Annotated[str, Depends(get_client_ip)]
 
 
+@raises(SignInRequired)
 async def get_signed_in_user(request: Request, user: CurrentUser) -> User:
     """The current user, authenticated by a login JWT rather than a personal access token."""
     if request.state.personal_access_token:

@@ -40,7 +40,7 @@ async def _auth_response(session: SessionDep, settings: SettingsDep, user: User)
     "/signup",
     response_model=AuthResponse,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 409),
+    responses=error_responses(409),
 )
 async def signup(session: SessionDep, settings: SettingsDep, body: SignupRequest) -> AuthResponse:
     user = await auth_service.signup(
@@ -49,7 +49,7 @@ async def signup(session: SessionDep, settings: SettingsDep, body: SignupRequest
     return await _auth_response(session, settings, user)
 
 
-@router.post("/login", response_model=AuthResponse, responses=error_responses(400, 401, 429))
+@router.post("/login", response_model=AuthResponse, responses=error_responses(401, 429))
 async def login(
     session: SessionDep,
     settings: SettingsDep,
@@ -63,7 +63,7 @@ async def login(
     return await _auth_response(session, settings, user)
 
 
-@router.get("/me", response_model=UserWithBusinesses, responses=error_responses(401))
+@router.get("/me", response_model=UserWithBusinesses)
 async def me(session: SessionDep, user: CurrentUser) -> UserWithBusinesses:
     return await user_with_businesses(session, user)
 
@@ -118,7 +118,6 @@ async def google_callback(
     "/tokens",
     response_model=TokenCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 401, 403),
 )
 async def create_token(session: SessionDep, user: SignedInUser, body: TokenCreate) -> TokenCreated:
     """A personal access token for MCP clients and scripts; the secret is shown only once."""
@@ -128,7 +127,7 @@ async def create_token(session: SessionDep, user: SignedInUser, body: TokenCreat
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
 
 
-@router.get("/tokens", response_model=TokenList, responses=error_responses(401, 403))
+@router.get("/tokens", response_model=TokenList)
 async def list_tokens(session: SessionDep, user: SignedInUser) -> TokenList:
     tokens = await auth_service.list_personal_access_tokens(session, user.id)
     return TokenList(tokens=[TokenRead.model_validate(token) for token in tokens])
@@ -138,7 +137,7 @@ async def list_tokens(session: SessionDep, user: SignedInUser) -> TokenList:
     "/tokens/{token_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(404),
 )
 async def revoke_token(session: SessionDep, user: SignedInUser, token_id: uuid.UUID) -> Response:
     """Revoke a token; it stops working at once."""

@@ -1,12 +1,16 @@
 """Domain errors and the one place that turns them into the JSON error shape."""
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 
 
 class AppError(Exception):
@@ -113,7 +117,7 @@ _STATUS_DESCRIPTIONS = {
 
 
 def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries, so each operation documents its errors."""
+    """OpenAPI `responses=` entries for the errors a route's own code raises."""
     return {
         code: {"model": ErrorResponse, "description": _STATUS_DESCRIPTIONS.get(code, "Error")}
         for code in status_codes
@@ -127,6 +131,56 @@ def error_response(exc: AppError) -> JSONResponse:
         status_code=exc.status_code,
         headers=exc.headers,
     )
+
+
+DependencyT = TypeVar("DependencyT", bound=Callable[..., Any])
+_RAISES = "__vaultra_raises__"
+
+
+def raises(*errors: type[AppError]) -> Callable[[DependencyT], DependencyT]:
+    """Marks a dependency with the errors it raises: each route that uses it, directly or through
+    another dependency, documents their status codes (see `document_errors`)."""
+
+    def mark(dependency: DependencyT) -> DependencyT:
+        setattr(dependency, _RAISES, frozenset(error.status_code for error in errors))
+        return dependency
+
+    return mark
+
+
+def _dependency_codes(dependant: Dependant) -> set[int]:
+    codes: set[int] = set(getattr(dependant.call, _RAISES, ()))
+    for sub in dependant.dependencies:
+        codes |= _dependency_codes(sub)
+    return codes
+
+
+def document_errors(schema: dict[str, Any], routes: Sequence[BaseRoute | RouteContext]) -> None:
+    """Adds to each operation of `schema` the errors it can answer besides its own: 400 when it
+    takes parameters or a body (validation errors are 400 here, so FastAPI's 422 goes), 413 when
+    it takes a body, and what its dependencies `raises` (401 from sign-in, 403 and 404 from
+    business scoping)."""
+    error_schema = {"$ref": "#/components/schemas/ErrorResponse"}
+    for route in iter_route_contexts(routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"][route.path_format][method.lower()]
+            codes = _dependency_codes(route.dependant)
+            if operation.get("parameters") or "requestBody" in operation:
+                codes.add(400)
+            if "requestBody" in operation:
+                codes.add(413)
+            responses = operation["responses"]
+            responses.pop("422", None)
+            for code in sorted(codes):
+                responses.setdefault(
+                    str(code),
+                    {
+                        "description": _STATUS_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": error_schema}},
+                    },
+                )
 
 
 def internal_error_body(request_id: str) -> dict[str, Any]:

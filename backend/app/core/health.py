@@ -1,8 +1,16 @@
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 router = APIRouter(tags=["health"])
+
+
+class HealthStatus(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str]
 
 
 @router.get("/health")
@@ -10,7 +18,13 @@ async def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/ready")
+@router.get(
+    "/health/ready",
+    response_model=HealthStatus,
+    responses={
+        503: {"model": HealthStatus, "description": "The database or Redis does not answer"}
+    },
+)
 async def readiness(request: Request) -> JSONResponse:
     """Ready when the database (and Redis, when configured) answer."""
     checks: dict[str, str] = {}

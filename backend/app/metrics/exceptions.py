@@ -18,6 +18,10 @@ class InvalidDateRange(BadRequest):
     detail = "start_date must be on or before end_date."
 
 
+class DateOutOfRange(BadRequest):
+    code = "date_out_of_range"
+
+
 class DateRangeTooLarge(BadRequest):
     code = "date_range_too_large"
 

@@ -18,7 +18,11 @@ from app.metrics.schemas import (
 )
 from app.users.dependencies import CurrentBusiness
 
-router = APIRouter(responses=error_responses(400, 401, 403))
+router = APIRouter()
+_HISTORY_DAY = (
+    f"From {service.HISTORY_FIRST_DAY} to {service.HISTORY_LAST_DAY}; "
+    "the range is inclusive and limited per granularity."
+)
 
 
 @router.get(
@@ -36,8 +40,10 @@ async def read_metrics(session: SessionDep, access: CurrentBusiness) -> MetricsR
 async def read_metric_history(
     session: SessionDep,
     access: CurrentBusiness,
-    start_date: date | None = None,
-    end_date: date | None = None,
+    start_date: Annotated[date | None, Query(description=_HISTORY_DAY)] = None,
+    end_date: Annotated[
+        date | None, Query(description=_HISTORY_DAY + " Defaults to today.")
+    ] = None,
     granularity: Granularity = Granularity.day,
 ) -> MetricHistoryRead:
     """Daily, weekly (Monday-Sunday) or monthly totals from the daily rollups."""

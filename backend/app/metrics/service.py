@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import can_read_alongside, sibling_session, utcnow
 from app.metrics import calculations, rollup, scoring
 from app.metrics.exceptions import (
+    DateOutOfRange,
     DateRangeTooLarge,
     InvalidDateRange,
     InvalidOverrides,
@@ -52,6 +53,11 @@ TREND_MIN_AGE = timedelta(days=7)
 TREND_BAND = 3
 # Longest range per history granularity: about a year of days, three of weeks, ten of months.
 HISTORY_MAX_DAYS = {Granularity.day: 366, Granularity.week: 3 * 371, Granularity.month: 3660}
+# History dates: Stripe's timestamps are Unix time, so nothing predates 1970; and a range ending
+# by 2999 keeps its default start and its last whole period (up to a month past the end) within
+# the calendar Python can count (year 1 to 9999).
+HISTORY_FIRST_DAY = date(1970, 1, 1)
+HISTORY_LAST_DAY = date(2999, 12, 31)
 
 # The spec's top-level names in GET /metrics, and which metric each entry is.
 METRIC_GROUPS: dict[str, dict[str, str]] = {
@@ -301,6 +307,11 @@ async def get_metric_history(
 
     Defaults: the range ends today and spans the granularity's longest allowed range.
     """
+    for day in (start_date, end_date):
+        if day is not None and not HISTORY_FIRST_DAY <= day <= HISTORY_LAST_DAY:
+            raise DateOutOfRange(
+                f"Dates must be between {HISTORY_FIRST_DAY} and {HISTORY_LAST_DAY}."
+            )
     limit = HISTORY_MAX_DAYS[granularity]
     end = end_date or today or utcnow().date()
     start = start_date or end - timedelta(days=limit - 1)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
-from app.core.errors import error_responses
+from app.core.errors import error_responses, raises
 from app.recommendations import service
 from app.recommendations.exceptions import RecommendationNotFound
 from app.recommendations.models import Priority, Recommendation, Status
@@ -22,14 +22,12 @@ from app.recommendations.schemas import (
     RecommendationUpdate,
 )
 from app.users.dependencies import CurrentBusiness, resolve_business
+from app.users.exceptions import BusinessAccessDenied
 
-router = APIRouter(
-    prefix="/recommendations",
-    tags=["recommendations"],
-    responses=error_responses(400, 401, 403),
-)
+router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
 
+@raises(RecommendationNotFound, BusinessAccessDenied)
 async def get_member_recommendation(
     session: SessionDep, user: CurrentUser, recommendation_id: uuid.UUID
 ) -> Recommendation:
@@ -58,9 +56,7 @@ async def list_recommendations(
 
 
 @router.patch(
-    "/{recommendation_id}",
-    response_model=RecommendationRead,
-    responses=error_responses(404, 409),
+    "/{recommendation_id}", response_model=RecommendationRead, responses=error_responses(409)
 )
 async def update_recommendation(
     session: SessionDep, rec: MemberRecommendation, body: RecommendationUpdate

@@ -13,7 +13,7 @@ from app.core.errors import AppError, error_responses
 from app.stripe import oauth, service, webhooks
 from app.stripe.config import StripeConfig
 from app.stripe.exceptions import ConnectDeclined, ConnectFailed
-from app.stripe.schemas import ConnectUrl, StripeStatus, WebhookReceipt
+from app.stripe.schemas import ConnectUrl, StripeStatus, WebhookEvent, WebhookReceipt
 from app.users.dependencies import CurrentBusiness, ManagedBusiness
 
 logger = logging.getLogger("vaultra.stripe")
@@ -44,9 +44,7 @@ def _to_dashboard(
     return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
 
 
-@router.get(
-    "/connect", response_model=ConnectUrl, responses=error_responses(400, 401, 403, 404, 503)
-)
+@router.get("/connect", response_model=ConnectUrl, responses=error_responses(503))
 async def connect_stripe(
     session: SessionDep,
     settings: SettingsDep,
@@ -93,7 +91,7 @@ async def stripe_callback(
     return _to_dashboard(settings, business_id, stripe="connected")
 
 
-@router.get("/status", response_model=StripeStatus, responses=error_responses(400, 401, 403, 404))
+@router.get("/status", response_model=StripeStatus)
 async def read_stripe_status(session: SessionDep, access: CurrentBusiness) -> StripeStatus:
     return await service.get_status(session, access.id)
 
@@ -103,7 +101,7 @@ async def read_stripe_status(session: SessionDep, access: CurrentBusiness) -> St
     operation_id="request_stripe_sync",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=StripeStatus,
-    responses=error_responses(400, 401, 403, 404, 429),
+    responses=error_responses(429),
 )
 async def request_sync(session: SessionDep, access: ManagedBusiness) -> StripeStatus:
     """Queue an incremental sync now (owner or admin), at most once a minute per business:
@@ -113,7 +111,7 @@ async def request_sync(session: SessionDep, access: ManagedBusiness) -> StripeSt
     return await service.get_status(session, access.id)
 
 
-@router.delete("", response_model=StripeStatus, responses=error_responses(400, 401, 403, 404, 503))
+@router.delete("", response_model=StripeStatus, responses=error_responses(404, 503))
 async def disconnect_stripe(
     session: SessionDep, config: StripeConfigDep, access: ManagedBusiness
 ) -> StripeStatus:
@@ -122,7 +120,17 @@ async def disconnect_stripe(
     return await service.get_status(session, access.id)
 
 
-@webhook_router.post("/stripe", response_model=WebhookReceipt, responses=error_responses(400))
+@webhook_router.post(
+    "/stripe",
+    response_model=WebhookReceipt,
+    responses=error_responses(400),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": WebhookEvent.model_json_schema()}},
+        }
+    },
+)
 async def stripe_webhook(
     request: Request,
     inbox: WebhookInboxDep,

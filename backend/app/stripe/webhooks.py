@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -36,6 +36,13 @@ from app.stripe.normalize import (
     rows_for,
     to_datetime,
 )
+from app.stripe.schemas import (
+    ACCOUNT_ID_PATTERN,
+    EARLIEST_CREATED,
+    EVENT_ID_PATTERN,
+    EVENT_TYPE_MAX_LENGTH,
+    EVENT_TYPE_PATTERN,
+)
 
 logger = logging.getLogger("vaultra.stripe.webhooks")
 
@@ -46,20 +53,11 @@ SWEEP_MIN_AGE = timedelta(minutes=1)
 DEAUTHORIZED = "account.application.deauthorized"
 
 
-def _column_length(column: Any) -> int:
-    length: int = column.type.length
-    return length
-
-
-# Envelope fields as the stripe_events columns hold them. Stripe's ids are ASCII letters and
-# digits after their prefix; `created` is a Unix time no older than Stripe and no later than a
-# year ahead (the development sandbox's clock can run ahead of the real one).
-_EVENT_ID = re.compile(rf"evt_[A-Za-z0-9_]{{1,{_column_length(StripeEvent.event_id) - 4}}}")
-_ACCOUNT_ID = re.compile(rf"acct_[A-Za-z0-9_]{{1,{_column_length(StripeEvent.account_id) - 5}}}")
-_EVENT_TYPE = re.compile(
-    rf"(?=.{{1,{_column_length(StripeEvent.type)}}}$)[a-z0-9_]+(\.[a-z0-9_]+)*"
-)
-EARLIEST_CREATED = int(datetime(2010, 1, 1, tzinfo=UTC).timestamp())
+# The envelope WebhookEvent documents; `created` may run up to a year ahead (the development
+# sandbox's clock can run ahead of the real one).
+_EVENT_ID = re.compile(EVENT_ID_PATTERN)
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_EVENT_TYPE = re.compile(rf"(?=.{{1,{EVENT_TYPE_MAX_LENGTH}}}$){EVENT_TYPE_PATTERN}")
 CREATED_AHEAD = timedelta(days=366)
 
 

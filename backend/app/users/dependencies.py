@@ -13,6 +13,7 @@ from pydantic import WithJsonSchema
 
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
+from app.core.errors import raises
 from app.users import service as users_service
 from app.users.exceptions import (
     BusinessAccessDenied,
@@ -63,6 +64,7 @@ async def resolve_business(
     return access
 
 
+@raises(InvalidBusinessId, BusinessIdRequired, NoBusiness, BusinessAccessDenied)
 async def get_business_access(
     request: Request,
     session: SessionDep,
@@ -76,6 +78,7 @@ async def get_business_access(
     return await resolve_business(session, user, raw)
 
 
+@raises(InvalidBusinessId, BusinessAccessDenied)
 async def get_path_business_access(
     session: SessionDep,
     user: CurrentUser,
@@ -90,12 +93,14 @@ def _require_manager(access: BusinessAccess) -> BusinessAccess:
     return access
 
 
+@raises(BusinessRoleRequired)
 async def get_managed_business(
     access: Annotated[BusinessAccess, Depends(get_business_access)],
 ) -> BusinessAccess:
     return _require_manager(access)
 
 
+@raises(BusinessRoleRequired)
 async def get_managed_path_business(
     access: Annotated[BusinessAccess, Depends(get_path_business_access)],
 ) -> BusinessAccess:

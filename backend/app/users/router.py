@@ -2,7 +2,6 @@ from fastapi import APIRouter, status
 
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
-from app.core.errors import error_responses
 from app.users import service as users_service
 from app.users.dependencies import ManagedPathBusiness, PathBusiness
 from app.users.models import User
@@ -15,7 +14,7 @@ from app.users.schemas import (
 )
 from app.users.service import BusinessAccess
 
-router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(400, 401))
+router = APIRouter(prefix="/users", tags=["users"])
 
 
 async def user_with_businesses(session: SessionDep, user: User) -> UserWithBusinesses:
@@ -59,16 +58,12 @@ async def create_business(
     return business_read(access)
 
 
-@router.get(
-    "/businesses/{business_id}", response_model=BusinessRead, responses=error_responses(403)
-)
+@router.get("/businesses/{business_id}", response_model=BusinessRead)
 async def read_business(access: PathBusiness) -> BusinessRead:
     return business_read(access)
 
 
-@router.patch(
-    "/businesses/{business_id}", response_model=BusinessRead, responses=error_responses(403)
-)
+@router.patch("/businesses/{business_id}", response_model=BusinessRead)
 async def update_business(
     session: SessionDep, access: ManagedPathBusiness, body: BusinessUpdate
 ) -> BusinessRead:

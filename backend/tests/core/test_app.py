@@ -109,3 +109,34 @@ async def test_openapi_documents_errors_as_400_not_422(client: httpx.AsyncClient
     scoped = schema["paths"]["/api/v1/users/businesses/{business_id}"]["patch"]["responses"]
     assert {"400", "401", "403"} <= set(scoped)
     assert (await client.get("/api/v1/docs")).status_code == 200
+
+
+async def test_openapi_documents_the_errors_of_each_dependency(client: httpx.AsyncClient) -> None:
+    """Sign-in, business scoping and the request checks document their errors on every route
+    that uses them, so none is forgotten (GET /metrics/history lacked the 404 of a founder with
+    no business; nothing documented 413 or the health check's 503)."""
+    schema = (await client.get("/api/v1/openapi.json")).json()
+    error = {"$ref": "#/components/schemas/ErrorResponse"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            where = f"{method.upper()} {path}"
+            names = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+            expected = set()
+            if operation.get("security"):
+                expected.add("401")
+            if names or "requestBody" in operation:
+                expected.add("400")
+            if "requestBody" in operation:
+                expected.add("413")
+            if ("query", "business_id") in names:
+                expected |= {"403", "404"}
+            if ("path", "business_id") in names:
+                expected.add("403")
+            assert expected <= set(responses), where
+            for code in expected:
+                assert responses[code]["content"]["application/json"]["schema"] == error, where
+    users_me = schema["paths"]["/api/v1/users/me"]["get"]["responses"]
+    assert set(users_me) == {"200", "401"}
+    ready = schema["paths"]["/health/ready"]["get"]["responses"]
+    assert ready["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/HealthStatus")

@@ -138,6 +138,14 @@ async def test_metric_history(make_account, client: httpx.AsyncClient, db) -> No
         ({"granularity": "year"}, "validation_error"),
         ({"start_date": "not-a-date"}, "validation_error"),
         ({"start_date": (today - timedelta(days=400)).isoformat()}, "date_range_too_large"),
+        # Each used to overflow the calendar (a 500): the default start a year before the end,
+        # and the period after the last one.
+        ({"end_date": "0001-01-05"}, "date_out_of_range"),
+        ({"start_date": "9999-12-30", "end_date": "9999-12-31"}, "date_out_of_range"),
+        (
+            {"start_date": "9999-11-01", "end_date": "9999-12-31", "granularity": "month"},
+            "date_out_of_range",
+        ),
     ]
     for extra, code in bad:
         response = await client.get(
@@ -145,6 +153,19 @@ async def test_metric_history(make_account, client: httpx.AsyncClient, db) -> No
         )
         assert response.status_code == 400, extra
         assert response.json()["code"] == code, extra
+
+    too_large = {"start_date": (today - timedelta(days=400)).isoformat()}
+    response = await client.get(
+        f"{API}/metrics/history", params={**params, **too_large}, headers=account.headers
+    )
+    assert response.json()["detail"] == (
+        "At most 366 days of history per request with granularity=day."
+    )
+    edges = {"start_date": "1970-01-01", "end_date": "1970-12-31", "granularity": "month"}
+    response = await client.get(
+        f"{API}/metrics/history", params={**params, **edges}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
 
 
 async def test_metric_history_starts_at_the_first_activity(

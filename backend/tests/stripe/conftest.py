@@ -261,9 +261,12 @@ class ServedVaultra:
 
 
 @asynccontextmanager
-async def serve_vaultra(settings: Settings) -> AsyncIterator[ServedVaultra]:
-    """Vaultra on a real port. Use instead of the ASGI `app`/`client` fixtures, not with them."""
-    port = free_port()
+async def serve_vaultra(
+    settings: Settings, *, port: int | None = None
+) -> AsyncIterator[ServedVaultra]:
+    """Vaultra on a real port (`port`, or a free one). Use instead of the ASGI `app`/`client`
+    fixtures, not with them."""
+    port = port or free_port()
     served_settings = settings.model_copy(update={"app_base_url": f"http://127.0.0.1:{port}"})
     application = create_app(served_settings)
     db = Database(served_settings.database_url)
