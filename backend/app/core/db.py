@@ -151,6 +151,34 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise exc.DisconnectionError("idle connection failed its ping") from error
 
 
+# SQLSTATEs of a server that can't take the statement now, whatever it is: connection failures
+# (class 08), shutdown, crash recovery and start-up (57P01-57P03), no connection slot (53300).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database can't be reached now (stopped, restarting, failing
+    over, out of connections, or SQLite's lock held past the busy timeout), so the same work
+    can succeed later, rather than that the database refused a statement.
+
+    A refused connection reaches the caller as the driver's own OSError: SQLAlchemy wraps only
+    errors of an established connection.
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, (ConnectionError, TimeoutError)):
+            return True
+        if isinstance(cause, exc.DBAPIError):
+            if cause.connection_invalidated or isinstance(
+                cause, (exc.OperationalError, exc.InterfaceError)
+            ):
+                return True
+            sqlstate = getattr(cause.orig, "sqlstate", None)
+            return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+        cause = cause.__cause__
+    return False
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -122,7 +122,7 @@ async def disconnect_stripe(
     return await service.get_status(session, access.id)
 
 
-@webhook_router.post("/stripe", response_model=WebhookReceipt, responses=error_responses(400))
+@webhook_router.post("/stripe", response_model=WebhookReceipt, responses=error_responses(400, 503))
 async def stripe_webhook(
     request: Request,
     inbox: WebhookInboxDep,
