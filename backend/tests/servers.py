@@ -5,6 +5,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -155,6 +156,17 @@ class PrivateRedis:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+    @contextmanager
+    def hung(self) -> Iterator[None]:
+        """Redis stops answering (SIGSTOP) but its port still accepts connections, as with a
+        network partition or a paused container."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.process.send_signal(signal.SIGCONT)
 
 
 @contextmanager

@@ -36,7 +36,6 @@ DISPUTE_REFRESH = timedelta(days=120)  # disputes stay open for up to ~75 days, 
 SLICE_PAGES = 10  # a split aims at cursors of about this many pages
 MAX_SLICES = 16
 WORKERS = 16
-LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -80,20 +79,23 @@ async def sync_business(
     run_id = str(uuid.uuid4())
     sync_pass: _Pass | None = None
     async with db.session() as session:
-        account = await service.claim_sync(session, business_id, run_id, lease=LEASE)
+        account = await service.claim_sync(session, business_id, run_id, lease=config.sync_lease)
         if account is None:
             current = await service.get_account(session, business_id)
             connected = current is not None and current.status == service.CONNECTED
             return SyncResult("busy" if connected else "not_connected")
+    renewal = asyncio.create_task(_renew_lease(db, business_id, run_id, config.sync_lease))
     try:
         async with StripeApi(config) as api:
             cursors, resumed, upper = await _plan(db, api, config, account, full=full)
-            sync_pass = _Pass(db, api, account, run_id, cursors)
+            sync_pass = _Pass(db, api, account, run_id, cursors, config.sync_lease)
             await sync_pass.run()
+        renewal.cancel()
         async with db.session() as session:
             if await service.finish_sync(session, business_id, run_id, synced_through=upper):
                 service.notify_data_changed(session, business_id)
     except BaseException as exc:
+        renewal.cancel()
         cause = _root_cause(exc)
         await asyncio.shield(_fail(db, business_id, run_id, cause, sync_pass))
         if isinstance(cause, SyncStopped):
@@ -113,6 +115,19 @@ async def sync_business(
     return SyncResult(
         "succeeded", objects=sync_pass.objects, pages=sync_pass.pages, resumed=resumed
     )
+
+
+async def _renew_lease(db: Database, business_id: uuid.UUID, run_id: str, lease: timedelta) -> None:
+    """Keep the run's lease while it lives, pages or not (a page may wait out Stripe's rate
+    limit): a run whose process died loses it within `lease`, and the next run resumes."""
+    while True:
+        await asyncio.sleep(lease.total_seconds() / 3)
+        try:
+            async with db.session() as session:
+                if not await service.renew_sync_lease(session, business_id, run_id, lease=lease):
+                    return  # disconnected, or taken over: the next page stops the run
+        except Exception:
+            logger.warning("could not renew the sync lease", exc_info=True)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -215,11 +230,13 @@ class _Pass:
         account: IntegrationAccount,
         run_id: str,
         cursors: list[StripeSyncCursor],
+        lease: timedelta,
     ) -> None:
         self.db = db
         self.api = api
         self.account = account
         self.run_id = run_id
+        self.lease = lease
         self.history_start: datetime | None = None
         self.queue: asyncio.Queue[StripeSyncCursor] = asyncio.Queue()
         self.next_segment: dict[str, int] = {}
@@ -368,7 +385,7 @@ class _Pass:
                 run_id=self.run_id,
                 count=count,
                 new_cursors=split,
-                lease=LEASE,
+                lease=self.lease,
             )
             if not saved:
                 raise SyncStopped(f"sync of business {self.account.business_id} stopped")
