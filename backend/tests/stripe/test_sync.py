@@ -1,4 +1,5 @@
 import asyncio
+import dataclasses
 import json
 import logging
 import secrets
@@ -195,6 +196,50 @@ async def test_a_rate_limited_sync_still_completes(
     assert result.state == "succeeded"
     assert any(r.getMessage() == "stripe rate limited" for r in caplog.records)
     assert await db_totals(app.state.db, business["id"]) == expected_totals(sandbox, acct)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_log"),
+    [(500, "stripe request failed, retrying"), (429, "stripe rate limited")],
+)
+async def test_a_stripe_error_storm_during_a_backfill_changes_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    retry_log: str,
+) -> None:
+    """Of every 8 requests, 3 in a row fail: the sync backs off, retries, and stores the same
+    rows as a clean run."""
+    clean = make_sandbox_config(tmp_path / "storm.db")
+    stormy = dataclasses.replace(clean, error_status=status, error_burst=3, error_period=8)
+    account: Account = await make_account()
+    business = await account.create_business()
+    business_id = uuid.UUID(business["id"])
+    db: Database = app.state.db
+    with serve_in_thread(create_sandbox_app(clean)) as clean_url:
+        acct = await _link(db, business["id"], clean, "high_dispute")
+        config = stripe_config(stripe_settings(app.state.settings, clean, clean_url))
+        assert (await sync.sync_business(db, config, business_id)).state == "succeeded"
+    reference = await _snapshot(db, business["id"])
+    async with db.session() as session:
+        await stripe_service.delete_synced_data(session, business_id)
+        await session.execute(
+            update(IntegrationAccount)
+            .where(IntegrationAccount.business_id == business_id)
+            .values(synced_through=None)
+        )
+
+    with serve_in_thread(create_sandbox_app(stormy)) as stormy_url:
+        config = stripe_config(stripe_settings(app.state.settings, stormy, stormy_url))
+        with caplog.at_level(logging.DEBUG, logger="vaultra.stripe"):
+            result = await sync.sync_business(db, config, business_id)
+    assert result.state == "succeeded"
+    assert sum(record.getMessage() == retry_log for record in caplog.records) >= 3
+    assert await _snapshot(db, business["id"]) == reference
+    assert await db_totals(db, business["id"]) == expected_totals(clean, acct)
 
 
 async def test_development_default_runs_against_the_mounted_sandbox(
