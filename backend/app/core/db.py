@@ -2,6 +2,7 @@
 
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -161,12 +162,13 @@ def is_unavailable(error: BaseException) -> bool:
     over, out of connections, or SQLite's lock held past the busy timeout), so the same work
     can succeed later, rather than that the database refused a statement.
 
-    A refused connection reaches the caller as the driver's own OSError: SQLAlchemy wraps only
-    errors of an established connection.
+    A refused or timed-out connection reaches the caller as the driver's own ConnectionError or
+    TimeoutError (SQLAlchemy wraps only errors of an established connection), so those count
+    when raised inside the database driver.
     """
     cause: BaseException | None = error
     while cause is not None:
-        if isinstance(cause, (ConnectionError, TimeoutError)):
+        if isinstance(cause, (ConnectionError, TimeoutError)) and _raised_in_driver(cause):
             return True
         if isinstance(cause, exc.DBAPIError):
             if cause.connection_invalidated or isinstance(
@@ -177,6 +179,16 @@ def is_unavailable(error: BaseException) -> bool:
             return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
         cause = cause.__cause__
     return False
+
+
+_DRIVER_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
+
+
+def _raised_in_driver(error: BaseException) -> bool:
+    return any(
+        frame.f_globals.get("__name__", "").startswith(_DRIVER_MODULES)
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

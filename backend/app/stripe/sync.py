@@ -15,6 +15,7 @@ resumes exactly where it stopped, and memory stays at a few pages whatever the h
 import asyncio
 import logging
 import math
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -78,12 +79,9 @@ async def sync_business(
 ) -> SyncResult:
     run_id = str(uuid.uuid4())
     sync_pass: _Pass | None = None
-    async with db.session() as session:
-        account = await service.claim_sync(session, business_id, run_id, lease=config.sync_lease)
-        if account is None:
-            current = await service.get_account(session, business_id)
-            connected = current is not None and current.status == service.CONNECTED
-            return SyncResult("busy" if connected else "not_connected")
+    account = await _claim(db, business_id, run_id, config.sync_lease)
+    if not isinstance(account, IntegrationAccount):
+        return SyncResult(account)
     renewal = asyncio.create_task(_renew_lease(db, business_id, run_id, config.sync_lease))
     try:
         async with StripeApi(config) as api:
@@ -115,6 +113,29 @@ async def sync_business(
     return SyncResult(
         "succeeded", objects=sync_pass.objects, pages=sync_pass.pages, resumed=resumed
     )
+
+
+async def _claim(
+    db: Database, business_id: uuid.UUID, run_id: str, lease: timedelta
+) -> IntegrationAccount | str:
+    """Take the account's lease for this run, or say why not ("busy", "not_connected").
+
+    A lease still held may belong to a run that just died (a killed worker, whose job is now
+    retried): it lapses within `lease`, while a live run keeps renewing it. So a held lease is
+    watched for up to one lease before the run gives up as busy.
+    """
+    deadline = time.monotonic() + lease.total_seconds()
+    while True:
+        async with db.session() as session:
+            account = await service.claim_sync(session, business_id, run_id, lease=lease)
+            if account is not None:
+                return account
+            current = await service.get_account(session, business_id)
+        if current is None or current.status != service.CONNECTED:
+            return "not_connected"
+        if time.monotonic() >= deadline:
+            return "busy"
+        await asyncio.sleep(lease.total_seconds() / 6)
 
 
 async def _renew_lease(db: Database, business_id: uuid.UUID, run_id: str, lease: timedelta) -> None:

@@ -198,6 +198,45 @@ async def test_a_rate_limited_sync_still_completes(
     assert await db_totals(app.state.db, business["id"]) == expected_totals(sandbox, acct)
 
 
+async def test_a_dead_runs_lease_is_taken_over_a_live_runs_is_not(
+    app: FastAPI, client: httpx.AsyncClient, make_account: Any, sandbox_config: SandboxConfig
+) -> None:
+    """A retried job must not give up as `busy` because its dead attempt still holds the lease;
+    a second sync while one is alive must."""
+    account: Account = await make_account()
+    business = await account.create_business()
+    business_id = uuid.UUID(business["id"])
+    db: Database = app.state.db
+    await _link(db, business["id"], sandbox_config, "new_store")
+    config = stripe_config(app.state.settings.model_copy(update={"jobs_lease_seconds": 0.6}))
+
+    async def hold(run_id: str) -> None:
+        async with db.session() as session:
+            assert await stripe_service.claim_sync(
+                session, business_id, run_id, lease=config.sync_lease
+            )
+
+    await hold("a run that died")
+    assert (await sync.sync_business(db, config, business_id)).state == "succeeded"
+
+    await hold("a live run")
+
+    async def keep_renewing() -> None:
+        while True:
+            async with db.session() as session:
+                await stripe_service.renew_sync_lease(
+                    session, business_id, "a live run", lease=config.sync_lease
+                )
+            await asyncio.sleep(0.1)
+
+    alive = asyncio.create_task(keep_renewing())
+    try:
+        assert (await sync.sync_business(db, config, business_id)).state == "busy"
+    finally:
+        alive.cancel()
+        await asyncio.gather(alive, return_exceptions=True)
+
+
 @pytest.mark.parametrize(
     ("status", "retry_log"),
     [(500, "stripe request failed, retrying"), (429, "stripe rate limited")],
