@@ -180,7 +180,7 @@ async def test_webhooks_stored_while_redis_is_down_are_processed_when_it_returns
         rollup_charges = await session.scalar(
             select(func.sum(DailyRollup.charge_count)).where(DailyRollup.business_id == business_id)
         )
-        runs = dict(await session.execute(select(JobRun.name, JobRun.status)))
+        runs = dict((await session.execute(select(JobRun.name, JobRun.status))).all())
     assert (pending, charges, rollup_charges) == (0, 5, 5)
     # The sweeper applied them and asked for the refresh that computed the rollups.
     assert runs == {

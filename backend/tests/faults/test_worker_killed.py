@@ -37,7 +37,7 @@ from stripe_sandbox import connect_merchant as sandbox_connect
 from stripe_sandbox import create_app as create_sandbox_app
 from tests.conftest import REDIS_URL, TEST_DB, Account
 from tests.servers import serve_in_thread
-from tests.stripe.conftest import _TABLES, make_sandbox_config, stripe_settings
+from tests.stripe.conftest import _TABLES, forget_sync, make_sandbox_config, stripe_settings
 
 pytestmark = pytest.mark.skipif(
     TEST_DB == "sqlite", reason="ARQ workers are the scale path, on PostgreSQL"
@@ -218,14 +218,15 @@ async def _state(db: Database, business_id: uuid.UUID) -> dict[str, list[tuple[A
 
 async def _forget(db: Database, business_id: uuid.UUID) -> None:
     """Back to a freshly connected account: no rows, no metrics, no runs recorded."""
+    await forget_sync(db, business_id)
     async with db.session() as session:
-        await stripe_service.delete_synced_data(session, business_id)
         for model in _METRICS:
             table = model.__table__
             await session.execute(delete(table).where(table.c.business_id == business_id))
         await session.execute(delete(JobRun))
+        # The progress the test watches starts from nothing.
         await session.execute(
             update(IntegrationAccount)
             .where(IntegrationAccount.business_id == business_id)
-            .values(synced_through=None, sync_state="queued", sync_objects=0)
+            .values(sync_objects=0)
         )

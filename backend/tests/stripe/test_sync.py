@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
@@ -22,7 +22,7 @@ from app.main import create_app
 from app.stripe import service as stripe_service
 from app.stripe import sync
 from app.stripe.config import SANDBOX_PATH, sandbox_config, stripe_config, uses_sandbox
-from app.stripe.models import IntegrationAccount, StripeEvent, StripeSyncCursor
+from app.stripe.models import StripeEvent, StripeSyncCursor
 from stripe_sandbox import SandboxConfig, advance, merchant_account_id
 from stripe_sandbox import connect_merchant as sandbox_connect
 from stripe_sandbox import create_app as create_sandbox_app
@@ -33,6 +33,7 @@ from tests.stripe.conftest import (
     connect_merchant,
     db_totals,
     expected_totals,
+    forget_sync,
     make_sandbox_config,
     redirect_query,
     serve_vaultra,
@@ -136,13 +137,7 @@ async def test_a_crashed_backfill_resumes_without_duplicates_or_gaps(
         assert sum(len(rows) for rows in reference.values()) > 5000
 
         # Forget everything, then crash the backfill a few pages in.
-        async with db.session() as session:
-            await stripe_service.delete_synced_data(session, business_id)
-            await session.execute(
-                update(IntegrationAccount)
-                .where(IntegrationAccount.business_id == business_id)
-                .values(synced_through=None)
-            )
+        await forget_sync(db, business_id)
         task = asyncio.create_task(sync.sync_business(db, config, business_id))
         while True:
             async with db.session() as session:
@@ -263,13 +258,7 @@ async def test_a_stripe_error_storm_during_a_backfill_changes_nothing(
         config = stripe_config(stripe_settings(app.state.settings, clean, clean_url))
         assert (await sync.sync_business(db, config, business_id)).state == "succeeded"
     reference = await _snapshot(db, business["id"])
-    async with db.session() as session:
-        await stripe_service.delete_synced_data(session, business_id)
-        await session.execute(
-            update(IntegrationAccount)
-            .where(IntegrationAccount.business_id == business_id)
-            .values(synced_through=None)
-        )
+    await forget_sync(db, business_id)
 
     with serve_in_thread(create_sandbox_app(stormy)) as stormy_url:
         config = stripe_config(stripe_settings(app.state.settings, stormy, stormy_url))
