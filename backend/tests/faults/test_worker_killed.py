@@ -32,7 +32,6 @@ from app.stripe import service as stripe_service
 from app.stripe import sync
 from app.stripe.config import stripe_config
 from app.stripe.models import IntegrationAccount
-from app.stripe.oauth import sync_job_key
 from stripe_sandbox import connect_merchant as sandbox_connect
 from stripe_sandbox import create_app as create_sandbox_app
 from tests.conftest import REDIS_URL, TEST_DB, Account
@@ -88,7 +87,7 @@ async def test_a_worker_killed_mid_backfill(
         try:
             await queue.enqueue(
                 "stripe_sync_business",
-                job_key=sync_job_key(business_id, full=False),
+                job_key=stripe_service.sync_job_key(business_id, full=False),
                 business_id=str(business_id),
                 full=False,
             )
