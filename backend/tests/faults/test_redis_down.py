@@ -192,20 +192,21 @@ async def test_webhooks_stored_while_redis_is_down_are_processed_when_it_returns
 async def test_a_worker_waits_out_a_redis_outage(
     db: Database, settings: Settings, redis_server: PrivateRedis
 ) -> None:
+    """Started while Redis is down, and Redis going down under it: the worker waits, then runs
+    what is enqueued. ARQ's own worker stops at the first Redis error, at start-up too."""
+    redis_server.stop()
     worker = create_worker(settings, schedule=(), handle_signals=False, poll_delay=0.05)
     running = asyncio.create_task(worker.async_run())
     queue = ArqQueue.from_url(redis_server.url, settings.jobs_queue_name)
     try:
-        await asyncio.sleep(0.3)
-        redis_server.stop()
-        await asyncio.sleep(1.5)
-        assert not running.done()  # ARQ's own worker stops at the first Redis error
-        redis_server.start()
-        await queue.enqueue("prune_job_runs")
-        deadline = time.monotonic() + 15
-        while not await _succeeded(db, "prune_job_runs"):
-            assert time.monotonic() < deadline, "the job never ran"
-            await asyncio.sleep(0.1)
+        for runs in (1, 2):
+            if runs == 2:
+                redis_server.stop()
+            await asyncio.sleep(1.5)
+            assert not running.done()
+            redis_server.start()
+            await queue.enqueue("prune_job_runs")
+            await _until_succeeded(db, "prune_job_runs", runs)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
@@ -213,10 +214,19 @@ async def test_a_worker_waits_out_a_redis_outage(
         await queue.close()
 
 
-async def _succeeded(db: Database, name: str) -> bool:
-    async with db.session() as session:
-        status = await session.scalar(select(JobRun.status).where(JobRun.name == name))
-    return status == JobStatus.succeeded
+async def _until_succeeded(db: Database, name: str, runs: int) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        async with db.session() as session:
+            done = await session.scalar(
+                select(func.count()).where(
+                    JobRun.name == name, JobRun.status == JobStatus.succeeded
+                )
+            )
+        if done == runs:
+            return
+        assert time.monotonic() < deadline, f"{runs - (done or 0)} run(s) of {name} missing"
+        await asyncio.sleep(0.1)
 
 
 def _charge_event(index: int) -> dict[str, Any]:
