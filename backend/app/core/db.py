@@ -152,9 +152,12 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise exc.DisconnectionError("idle connection failed its ping") from error
 
 
-# SQLSTATEs of a server that can't take the statement now, whatever it is: connection failures
+# PostgreSQL's SQLSTATEs for a server that can't take any statement now: connection failures
 # (class 08), shutdown, crash recovery and start-up (57P01-57P03), no connection slot (53300).
 _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite's: the file locked past the busy timeout, or not there to open or read. Not its other
+# OperationalErrors (a missing table, a syntax error), which retrying won't fix.
+_UNAVAILABLE_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -171,14 +174,17 @@ def is_unavailable(error: BaseException) -> bool:
         if isinstance(cause, (ConnectionError, TimeoutError)) and _raised_in_driver(cause):
             return True
         if isinstance(cause, exc.DBAPIError):
-            if cause.connection_invalidated or isinstance(
-                cause, (exc.OperationalError, exc.InterfaceError)
-            ):
-                return True
-            sqlstate = getattr(cause.orig, "sqlstate", None)
-            return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+            return cause.connection_invalidated or _unavailable_code(cause.orig)
         cause = cause.__cause__
     return False
+
+
+def _unavailable_code(error: BaseException | None) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)  # asyncpg
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    sqlite_error = getattr(error, "sqlite_errorname", None)  # sqlite3
+    return isinstance(sqlite_error, str) and sqlite_error.startswith(_UNAVAILABLE_SQLITE_ERRORS)
 
 
 _DRIVER_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
