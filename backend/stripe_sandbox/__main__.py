@@ -20,6 +20,9 @@ def _config(args: argparse.Namespace) -> SandboxConfig:
         webhook_url=args.webhook_url,
         rate_limit=args.rate_limit,
         latency_ms=args.latency_ms,
+        error_status=args.error_status,
+        error_burst=args.error_burst,
+        error_period=args.error_period,
         seed=args.seed,
         size=args.size,
         start=start,
@@ -41,6 +44,9 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         help=f"where OAuth codes may go; repeatable (default: {DEFAULT_REDIRECT_URI})",
     )
+    parser.add_argument("--error-status", type=int, default=None, help="429 or 5xx: a storm")
+    parser.add_argument("--error-burst", type=int, default=3, help="failed requests in a row")
+    parser.add_argument("--error-period", type=int, default=10, help="...of every this many")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the HTTP sandbox")
     serve_cmd.add_argument("--host", default="127.0.0.1")

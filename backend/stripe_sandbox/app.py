@@ -31,14 +31,23 @@ def _route_path(scope: Scope) -> str:
 
 
 class _Gate:
-    """Artificial latency, per-key token-bucket rate limiting and Stripe's response headers."""
+    """Artificial latency, per-key token-bucket rate limiting, error storms and Stripe's
+    response headers."""
 
     def __init__(self, app: ASGIApp, config: SandboxConfig):
         self.app = app
+        self.config = config
         self.rate = config.rate_limit
         self.burst = max(1.0, config.rate_limit or 0.0)
         self.latency_s = config.latency_ms / 1000
         self.buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
+        self.api_requests = 0
+
+    def _storm_hits(self) -> bool:
+        """Whether this API request falls in a burst of the configured error storm."""
+        number = self.api_requests
+        self.api_requests += 1
+        return number % self.config.error_period < self.config.error_burst
 
     def _wait(self, key: str) -> float:
         """0 if a request may pass now (and take a token), else seconds until it could."""
@@ -79,6 +88,10 @@ class _Gate:
             if wait > 0:
                 await errors.rate_limited(wait).response()(scope, receive, send_with_headers)
                 return
+        status = self.config.error_status
+        if status is not None and is_api and self._storm_hits():
+            await errors.injected(status).response()(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 

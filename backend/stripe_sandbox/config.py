@@ -26,6 +26,11 @@ class SandboxConfig:
     redirect_uris: tuple[str, ...] = ()
     rate_limit: float | None = None  # requests/s per API key, None = unlimited
     latency_ms: int = 0
+    # An error storm: of every `error_period` API requests, the first `error_burst` are answered
+    # with `error_status` (500: Stripe's api_error, 429: its rate_limit), None = no storm.
+    error_status: int | None = None
+    error_burst: int = 3
+    error_period: int = 10
     seed: int = 42
     size: int | None = None  # target charges per merchant (None = each merchant's default)
     start: datetime | None = None  # the sandbox's initial "now" (UTC); default: real now
@@ -37,5 +42,9 @@ class SandboxConfig:
             raise ValueError("rate_limit must be positive (or None for unlimited)")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
+        if self.error_status is not None and self.error_status != 429 and self.error_status < 500:
+            raise ValueError("error_status must be 429 or a 5xx")
+        if not 0 < self.error_burst < self.error_period:
+            raise ValueError("error_burst must be at least 1 and less than error_period")
         if self.start is not None and self.start.tzinfo is None:
             raise ValueError("start must be timezone-aware (UTC)")

@@ -116,6 +116,26 @@ def unrecognized_url(method: str, path: str) -> StripeError:
     )
 
 
+def injected(status: int) -> StripeError:
+    """A failure of an error storm (SandboxConfig.error_status). Stripe sends no Retry-After
+    with these: the client chooses its own backoff."""
+    headers = {"Stripe-Should-Retry": "true"}
+    if status == 429:
+        return StripeError(
+            429,
+            "Request rate limit exceeded. Learn more about rate limits here "
+            "https://stripe.com/docs/rate-limits.",
+            code="rate_limit",
+            headers=headers,
+        )
+    return StripeError(
+        status,
+        "An unknown error occurred while processing this request.",
+        error_type="api_error",
+        headers=headers,
+    )
+
+
 def rate_limited(retry_after: float) -> StripeError:
     return StripeError(
         429,

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # With REDIS_URL, jobs go to ARQ and `vaultra worker` runs them; without, the API does.
     jobs_queue_name: str = "vaultra:jobs"
     jobs_retry_base_seconds: float = 15.0
+    # How long work stays claimed once the process running it dies (an ARQ job, a Stripe sync):
+    # a live process renews its claims every third of this, so a killed worker's jobs run again
+    # within about this long.
+    jobs_lease_seconds: float = Field(default=30.0, gt=0)
     # The in-process schedule (no REDIS_URL); off by default in tests.
     jobs_scheduler_enabled: bool = True
 

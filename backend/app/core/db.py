@@ -2,6 +2,7 @@
 
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -149,6 +150,51 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.ping()
     except Exception as error:
         raise exc.DisconnectionError("idle connection failed its ping") from error
+
+
+# PostgreSQL's SQLSTATEs for a server that can't take any statement now: connection failures
+# (class 08), shutdown, crash recovery and start-up (57P01-57P03), no connection slot (53300).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite's: the file locked past the busy timeout, or not there to open or read. Not its other
+# OperationalErrors (a missing table, a syntax error), which retrying won't fix.
+_UNAVAILABLE_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database can't be reached now (stopped, restarting, failing
+    over, out of connections, or SQLite's lock held past the busy timeout), so the same work
+    can succeed later, rather than that the database refused a statement.
+
+    A refused or timed-out connection reaches the caller as the driver's own ConnectionError or
+    TimeoutError (SQLAlchemy wraps only errors of an established connection), so those count
+    when raised inside the database driver.
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, (ConnectionError, TimeoutError)) and _raised_in_driver(cause):
+            return True
+        if isinstance(cause, exc.DBAPIError):
+            return cause.connection_invalidated or _unavailable_code(cause.orig)
+        cause = cause.__cause__
+    return False
+
+
+def _unavailable_code(error: BaseException | None) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)  # asyncpg
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    sqlite_error = getattr(error, "sqlite_errorname", None)  # sqlite3
+    return isinstance(sqlite_error, str) and sqlite_error.startswith(_UNAVAILABLE_SQLITE_ERRORS)
+
+
+_DRIVER_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
+
+
+def _raised_in_driver(error: BaseException) -> bool:
+    return any(
+        frame.f_globals.get("__name__", "").startswith(_DRIVER_MODULES)
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -92,6 +92,17 @@ class ServiceUnavailable(AppError):
     code = "service_unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database is down or restarting: the same request can succeed in a few seconds."""
+
+    code = "database_unavailable"
+    detail = "The database is unavailable. Retry shortly."
+    retry_after_seconds = 5
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(self.retry_after_seconds)})
+
+
 class FieldError(BaseModel):
     field: str
     message: str

@@ -10,7 +10,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge, error_response, internal_error_body
+from app.core.db import is_unavailable
+from app.core.errors import (
+    DatabaseUnavailable,
+    PayloadTooLarge,
+    error_response,
+    internal_error_body,
+)
 from app.core.request_context import set_request_id
 
 logger = logging.getLogger("vaultra.access")
@@ -73,12 +79,20 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            logger.exception("unhandled error", extra={"path": path})
+        except Exception as error:
             if response_started:
+                logger.exception("unhandled error", extra={"path": path})
                 raise
-            # Answered here, inside this middleware, so the 500 carries the request id too.
-            response = JSONResponse(internal_error_body(request_id), status_code=500)
+            # Answered here, inside this middleware, so the 5xx carries the request id too.
+            if is_unavailable(error):
+                # Retryable, and one line each: an outage must not flood the log with traces.
+                logger.warning(
+                    "database unavailable", extra={"path": path, "error": type(error).__name__}
+                )
+                response = error_response(DatabaseUnavailable())
+            else:
+                logger.exception("unhandled error", extra={"path": path})
+                response = JSONResponse(internal_error_body(request_id), status_code=500)
             await response(scope, receive, send_with_headers)
         finally:
             logger.info(

@@ -14,6 +14,11 @@ from app.core.db import after_commit
 logger = logging.getLogger("vaultra.jobs")
 
 
+class QueueUnavailable(Exception):
+    """The queue could not take the job (Redis down or hung). Work enqueued after a commit is
+    not lost with it: each such job has a scheduled sweeper that finds the work undone."""
+
+
 class JobQueue(Protocol):
     async def enqueue(self, name: str, *, job_key: str | None = None, **kwargs: Any) -> None: ...
 
@@ -47,6 +52,13 @@ def enqueue_after_commit(
     """Enqueue once the caller's unit of work commits; nothing is enqueued on rollback."""
 
     async def _enqueue() -> None:
-        await enqueue(name, job_key=job_key, **kwargs)
+        try:
+            await enqueue(name, job_key=job_key, **kwargs)
+        except QueueUnavailable as error:
+            # One line, not a trace: during an outage every commit ends up here.
+            logger.warning(
+                "job not enqueued: the queue is unavailable; its sweeper will do the work",
+                extra={"job": name, "error": str(error.__cause__ or error)},
+            )
 
     after_commit(session, _enqueue)

@@ -27,6 +27,7 @@ from app.jobs.registry import JobContext, JobSpec
 logger = logging.getLogger("vaultra.jobs")
 
 ERROR_LIMIT = 2000
+ABANDONED = "abandoned: its worker stopped before the attempt ended"
 _SECRET_PATTERNS = re.compile(
     r"\b(?:sk|rk)_(?:live|test)_\w+|\bwhsec_\w+|(?i:bearer)\s+[\w.~+/=-]+|(?<=://)[^/\s@]+(?=@)"
 )
@@ -105,6 +106,18 @@ async def _start(
         started_at=utcnow(),
     )
     async with db.session() as session:
+        if job_key is not None and attempt > 1:
+            # Runs of a key never overlap, so one still "running" when its job is tried again
+            # died with its process (a killed worker): say so rather than leave it running.
+            await session.execute(
+                update(JobRun)
+                .where(
+                    JobRun.name == name,
+                    JobRun.job_key == job_key,
+                    JobRun.status == JobStatus.running,
+                )
+                .values(status=JobStatus.failed, finished_at=run.started_at, error=ABANDONED)
+            )
         session.add(run)
     return run.id
 

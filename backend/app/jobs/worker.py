@@ -1,5 +1,7 @@
 """The ARQ worker (`vaultra worker`), built from the job registry and SCHEDULE."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -11,6 +13,7 @@ from arq import Retry
 from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
 from arq.worker import Function, Worker, func
+from redis.exceptions import RedisError
 
 from app.core.config import Settings
 from app.jobs.arq_queue import ArqQueue
@@ -26,6 +29,8 @@ RUNTIME = "vaultra"
 TIMEOUT_GRACE_SECONDS = 60
 # Longest pause between checks while a keyed run waits for the key's current run to end.
 MAX_WAIT_SECONDS = 60.0
+# While Redis is unreachable, the worker tries it again this often.
+REDIS_RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -59,7 +64,8 @@ def create_worker(
         runtime: WorkerRuntime = ctx[RUNTIME]
         await runtime.resources.aclose()
 
-    return Worker(
+    return ResilientWorker(
+        settings.jobs_lease_seconds,
         functions=[_function(spec) for spec in JOBS.values()],
         cron_jobs=[_cron_job(entry) for entry in schedule],
         queue_name=settings.jobs_queue_name,
@@ -75,6 +81,82 @@ def create_worker(
     )
 
 
+class ResilientWorker(Worker):
+    """ARQ's worker, made to let go of a dead worker's jobs soon and to outlive Redis outages.
+
+    - ARQ claims a job for its registry's longest timeout plus 10 s (here 6 hours, the Stripe
+      sync's), so a job whose worker was killed would run again only hours later. Here a claim
+      lasts `lease_seconds` and the running job renews it (`_renew_claims`).
+    - ARQ stops at the first Redis error of its poll loop, and a worker that starts while Redis
+      is down stops at once; this one waits for Redis and then goes on. Running jobs keep
+      running meanwhile (they need only the database).
+
+    Both reach into ARQ's internals (pinned: arq==0.28.0).
+    """
+
+    def __init__(self, lease_seconds: float, **options: Any) -> None:
+        super().__init__(**options)
+        self.in_progress_timeout_s = lease_seconds
+        self.redis_down = False
+
+    async def main(self) -> None:
+        await self._until_redis_answers()
+        await super().main()
+
+    async def _until_redis_answers(self) -> None:
+        while True:
+            try:
+                await self.pool.ping()
+            except (RedisError, OSError) as error:
+                self._redis_failed(error)
+                await asyncio.sleep(REDIS_RETRY_SECONDS)
+                continue
+            self._redis_answered()
+            return
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as error:
+            self._redis_failed(error)
+            await asyncio.sleep(REDIS_RETRY_SECONDS)
+            return
+        self._redis_answered()
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        try:
+            await super().start_jobs(job_ids)
+        except (RedisError, OSError):
+            # ARQ had counted the job it was starting (its slot among max_jobs) and nothing
+            # would give the slot back: after ten such failures the worker would run nothing.
+            self._release_sem_dec_counter_on_complete()
+            raise
+
+    def _redis_failed(self, error: BaseException) -> None:
+        if not self.redis_down:
+            logger.warning(
+                "redis unavailable: the worker waits for it", extra={"error": str(error)}
+            )
+        self.redis_down = True
+
+    def _redis_answered(self) -> None:
+        if self.redis_down:
+            logger.info("redis is back: the worker resumes")
+        self.redis_down = False
+
+
+async def _renew_claims(queue: ArqQueue, job_id: str, job_key: str | None, lease: float) -> None:
+    """Renew a running job's claims every third of their lease, until cancelled."""
+    while True:
+        try:
+            await queue.renew_run(job_id, job_key, lease)
+        except (RedisError, OSError):
+            # Tried again shortly; if Redis stays away longer than the lease, another worker
+            # may run the job again (jobs are idempotent).
+            logger.warning("could not renew a job's claim", extra={"job_id": job_id})
+        await asyncio.sleep(lease / 3)
+
+
 def _function(spec: JobSpec) -> Function:
     async def run(
         ctx: dict[str, Any], job_key: str | None, kwargs: dict[str, Any], waits: int
@@ -82,17 +164,17 @@ def _function(spec: JobSpec) -> Function:
         runtime: WorkerRuntime = ctx[RUNTIME]
         attempt: int = ctx["job_try"]
         token: str = ctx["job_id"]
-        if job_key is not None:
-            lease = spec.timeout_seconds + TIMEOUT_GRACE_SECONDS
-            if not await runtime.queue.start_run(job_key, token, lease):
-                # Another run of the key is in progress: check again later (backing off, as
-                # that run may take hours), keeping this run's attempt number.
-                wait = min(max(spec.debounce_seconds, 1.0) * 2**waits, MAX_WAIT_SECONDS)
-                await runtime.queue.requeue_waiting(
-                    spec.name, job_key, kwargs, defer_seconds=wait, attempt=attempt, waits=waits + 1
-                )
-                return None
+        lease = runtime.context.settings.jobs_lease_seconds
+        if job_key is not None and not await runtime.queue.start_run(job_key, token, lease):
+            # Another run of the key is in progress: check again later (backing off, as
+            # that run may take hours), keeping this run's attempt number.
+            wait = min(max(spec.debounce_seconds, 1.0) * 2**waits, MAX_WAIT_SECONDS)
+            await runtime.queue.requeue_waiting(
+                spec.name, job_key, kwargs, defer_seconds=wait, attempt=attempt, waits=waits + 1
+            )
+            return None
         final = attempt >= spec.max_tries
+        renewal = asyncio.create_task(_renew_claims(runtime.queue, token, job_key, lease))
         try:
             return await run_attempt(
                 runtime.context, spec, kwargs, job_key=job_key, attempt=attempt, final=final
@@ -103,6 +185,9 @@ def _function(spec: JobSpec) -> Function:
             base = runtime.context.settings.jobs_retry_base_seconds
             raise Retry(defer=retry_delay(base, attempt)) from exc
         finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
             if job_key is not None:
                 await runtime.queue.end_run(job_key, token)
 

@@ -60,13 +60,25 @@ def sandbox_serve(
     port: int = typer.Option(SANDBOX_PORT, help="Port."),
     rate_limit: float | None = typer.Option(None, help="Requests/s per API key (default: none)."),
     latency_ms: int = typer.Option(0, help="Added to every response."),
+    error_status: int | None = typer.Option(
+        None, help="An error storm: API requests answered 429 or 5xx (default: none)."
+    ),
+    error_burst: int = typer.Option(3, help="Storm: requests failed in a row..."),
+    error_period: int = typer.Option(10, help="...out of every this many."),
     size: int | None = typer.Option(None, help="Charges per merchant (default: each one's own)."),
     db_path: str | None = typer.Option(None, "--db", help="Sandbox file (default: data folder)."),
 ) -> None:
     """Serve the sandbox on its own port (the app mounts one itself without STRIPE_SECRET_KEY)."""
     from stripe_sandbox.cli import serve
 
-    changes: dict[str, Any] = {"rate_limit": rate_limit, "latency_ms": latency_ms, "size": size}
+    changes: dict[str, Any] = {
+        "rate_limit": rate_limit,
+        "latency_ms": latency_ms,
+        "error_status": error_status,
+        "error_burst": error_burst,
+        "error_period": error_period,
+        "size": size,
+    }
     if db_path:
         changes["db_path"] = db_path
     config = _ready(dataclasses.replace(sandbox_config(get_settings()), **changes))

@@ -5,6 +5,7 @@ where Stripe is and which keys to use.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,8 @@ class StripeConfig:
     max_rps: float
     backfill_days: int | None
     refresh_days: int
+    # How long a sync stays claimed once its process died (JOBS_LEASE_SECONDS).
+    sync_lease: timedelta
     # Set when Vaultra talks to its own sandbox (mounted at SANDBOX_PATH).
     sandbox: "SandboxConfig | None" = None
 
@@ -79,6 +82,7 @@ def stripe_config(settings: Settings) -> StripeConfig:
         max_rps=settings.stripe_max_rps,
         backfill_days=settings.stripe_backfill_days,
         refresh_days=settings.stripe_refresh_days,
+        sync_lease=timedelta(seconds=settings.jobs_lease_seconds),
         sandbox=sandbox,
     )
 

@@ -123,7 +123,7 @@ async def disconnect_stripe(
 @webhook_router.post(
     "/stripe",
     response_model=WebhookReceipt,
-    responses=error_responses(400),
+    responses=error_responses(400, 503),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -495,6 +495,22 @@ async def claim_sync(
     return account
 
 
+async def renew_sync_lease(
+    session: AsyncSession, business_id: uuid.UUID, run_id: str, *, lease: timedelta
+) -> bool:
+    """Extend the run's lease; False once the run no longer holds it."""
+    result = await session.execute(
+        update(IntegrationAccount)
+        .where(
+            IntegrationAccount.business_id == business_id,
+            IntegrationAccount.sync_run_id == run_id,
+            IntegrationAccount.status == CONNECTED,
+        )
+        .values(sync_lease_until=utcnow() + lease)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def list_cursors(session: AsyncSession, business_id: uuid.UUID) -> list[StripeSyncCursor]:
     result = await session.execute(
         select(StripeSyncCursor)

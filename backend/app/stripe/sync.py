@@ -15,6 +15,7 @@ resumes exactly where it stopped, and memory stays at a few pages whatever the h
 import asyncio
 import logging
 import math
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,6 @@ DISPUTE_REFRESH = timedelta(days=120)  # disputes stay open for up to ~75 days, 
 SLICE_PAGES = 10  # a split aims at cursors of about this many pages
 MAX_SLICES = 16
 WORKERS = 16
-LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -79,21 +79,21 @@ async def sync_business(
 ) -> SyncResult:
     run_id = str(uuid.uuid4())
     sync_pass: _Pass | None = None
-    async with db.session() as session:
-        account = await service.claim_sync(session, business_id, run_id, lease=LEASE)
-        if account is None:
-            current = await service.get_account(session, business_id)
-            connected = current is not None and current.status == service.CONNECTED
-            return SyncResult("busy" if connected else "not_connected")
+    account = await _claim(db, business_id, run_id, config.sync_lease)
+    if not isinstance(account, IntegrationAccount):
+        return SyncResult(account)
+    renewal = asyncio.create_task(_renew_lease(db, business_id, run_id, config.sync_lease))
     try:
         async with StripeApi(config) as api:
             cursors, resumed, upper = await _plan(db, api, config, account, full=full)
-            sync_pass = _Pass(db, api, account, run_id, cursors)
+            sync_pass = _Pass(db, api, account, run_id, cursors, config.sync_lease)
             await sync_pass.run()
+        renewal.cancel()
         async with db.session() as session:
             if await service.finish_sync(session, business_id, run_id, synced_through=upper):
                 service.notify_data_changed(session, business_id)
     except BaseException as exc:
+        renewal.cancel()
         cause = _root_cause(exc)
         await asyncio.shield(_fail(db, business_id, run_id, cause, sync_pass))
         if isinstance(cause, SyncStopped):
@@ -113,6 +113,42 @@ async def sync_business(
     return SyncResult(
         "succeeded", objects=sync_pass.objects, pages=sync_pass.pages, resumed=resumed
     )
+
+
+async def _claim(
+    db: Database, business_id: uuid.UUID, run_id: str, lease: timedelta
+) -> IntegrationAccount | str:
+    """Take the account's lease for this run, or say why not ("busy", "not_connected").
+
+    A lease still held may belong to a run that just died (a killed worker, whose job is now
+    retried): it lapses within `lease`, while a live run keeps renewing it. So a held lease is
+    watched for up to one lease before the run gives up as busy.
+    """
+    deadline = time.monotonic() + lease.total_seconds()
+    while True:
+        async with db.session() as session:
+            account = await service.claim_sync(session, business_id, run_id, lease=lease)
+            if account is not None:
+                return account
+            current = await service.get_account(session, business_id)
+        if current is None or current.status != service.CONNECTED:
+            return "not_connected"
+        if time.monotonic() >= deadline:
+            return "busy"
+        await asyncio.sleep(lease.total_seconds() / 6)
+
+
+async def _renew_lease(db: Database, business_id: uuid.UUID, run_id: str, lease: timedelta) -> None:
+    """Keep the run's lease while it lives, pages or not (a page may wait out Stripe's rate
+    limit): a run whose process died loses it within `lease`, and the next run resumes."""
+    while True:
+        await asyncio.sleep(lease.total_seconds() / 3)
+        try:
+            async with db.session() as session:
+                if not await service.renew_sync_lease(session, business_id, run_id, lease=lease):
+                    return  # disconnected, or taken over: the next page stops the run
+        except Exception:
+            logger.warning("could not renew the sync lease", exc_info=True)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -215,11 +251,13 @@ class _Pass:
         account: IntegrationAccount,
         run_id: str,
         cursors: list[StripeSyncCursor],
+        lease: timedelta,
     ) -> None:
         self.db = db
         self.api = api
         self.account = account
         self.run_id = run_id
+        self.lease = lease
         self.history_start: datetime | None = None
         self.queue: asyncio.Queue[StripeSyncCursor] = asyncio.Queue()
         self.next_segment: dict[str, int] = {}
@@ -368,7 +406,7 @@ class _Pass:
                 run_id=self.run_id,
                 count=count,
                 new_cursors=split,
-                lease=LEASE,
+                lease=self.lease,
             )
             if not saved:
                 raise SyncStopped(f"sync of business {self.account.business_id} stopped")

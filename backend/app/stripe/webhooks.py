@@ -18,10 +18,10 @@ from typing import Any
 
 import orjson
 import stripe
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Database, utcnow
+from app.core.db import Database, is_unavailable, utcnow
 from app.jobs.queue import enqueue_after_commit
 from app.stripe import service
 from app.stripe.client import StripeApi
@@ -228,11 +228,7 @@ class WebhookInbox:
 def _refused_data(error: Exception) -> bool:
     """The database answered and refused a statement (worth retrying its rows one by one),
     rather than being unreachable (every retry would fail the same way)."""
-    return (
-        isinstance(error, DBAPIError)
-        and not error.connection_invalidated
-        and not isinstance(error, (OperationalError, InterfaceError))
-    )
+    return isinstance(error, DBAPIError) and not is_unavailable(error)
 
 
 async def process_events(

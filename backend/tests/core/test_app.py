@@ -90,7 +90,9 @@ async def test_readiness_checks_redis_when_configured(app: FastAPI) -> None:
         app.state.redis = create_redis("redis://127.0.0.1:1/0")
         try:
             down = await client.get("/health/ready")
-            assert down.status_code == 503
+            # Reported, but the API works without Redis: still ready.
+            assert down.status_code == 200
+            assert down.json()["status"] == "degraded"
             assert down.json()["checks"]["redis"].startswith("error")
         finally:
             await app.state.redis.aclose()

@@ -5,12 +5,14 @@ import httpx
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from app.core import db as core_db
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, is_unavailable
 from tests.conftest import TEST_DB
+from tests.servers import free_port
 
 pytestmark = pytest.mark.skipif(
     TEST_DB != "postgres", reason="connections to a database server; SQLite has none to lose"
@@ -63,6 +65,28 @@ async def test_the_pool_is_sized_by_the_settings(settings: Settings) -> None:
             await connection.close()
     finally:
         await database.dispose()
+
+
+async def test_an_unreachable_server_is_unavailable_a_refused_statement_is_not(
+    db: Database,
+) -> None:
+    """What tells a retryable 503 database_unavailable from a 500."""
+    nowhere = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere")
+    try:
+        with pytest.raises(OSError) as refused:
+            async with nowhere.session() as session:
+                await session.execute(text("SELECT 1"))
+    finally:
+        await nowhere.dispose()
+    assert is_unavailable(refused.value)
+    with pytest.raises(DBAPIError) as division:
+        async with db.session() as session:
+            await session.execute(text("SELECT 1 / 0"))
+    assert not is_unavailable(division.value)
+    # The application's own timeout is not the database's.
+    with pytest.raises(TimeoutError) as timeout:
+        await asyncio.wait_for(asyncio.sleep(1), 0.01)
+    assert not is_unavailable(timeout.value)
 
 
 def test_a_pool_without_connections_is_refused() -> None:

@@ -21,13 +21,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from app.stripe import service as stripe_service
 from app.stripe.config import CALLBACK_PATH
 from app.stripe.models import (
+    IntegrationAccount,
     StripeBalanceTransaction,
     StripeCharge,
     StripeCustomer,
@@ -239,6 +241,17 @@ def expected_totals(sandbox: SandboxConfig, account_id: str) -> dict[str, dict[s
             expected["fee"], expected["net"] = entry.get("fee", 0), entry.get("net", 0)
         out[name] = expected
     return out
+
+
+async def forget_sync(db: Database, business_id: uuid.UUID) -> None:
+    """Back to a connected account never synced: no rows, no cursors, the next pass a backfill."""
+    async with db.session() as session:
+        await stripe_service.delete_synced_data(session, business_id)
+        await session.execute(
+            update(IntegrationAccount)
+            .where(IntegrationAccount.business_id == business_id)
+            .values(synced_through=None)
+        )
 
 
 async def signup(client: httpx.AsyncClient, name: str = "Founder") -> Account:

@@ -1,4 +1,5 @@
 import asyncio
+import dataclasses
 import json
 import logging
 import secrets
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
@@ -21,7 +22,7 @@ from app.main import create_app
 from app.stripe import service as stripe_service
 from app.stripe import sync
 from app.stripe.config import SANDBOX_PATH, sandbox_config, stripe_config, uses_sandbox
-from app.stripe.models import IntegrationAccount, StripeEvent, StripeSyncCursor
+from app.stripe.models import StripeEvent, StripeSyncCursor
 from stripe_sandbox import SandboxConfig, advance, merchant_account_id
 from stripe_sandbox import connect_merchant as sandbox_connect
 from stripe_sandbox import create_app as create_sandbox_app
@@ -32,6 +33,7 @@ from tests.stripe.conftest import (
     connect_merchant,
     db_totals,
     expected_totals,
+    forget_sync,
     make_sandbox_config,
     redirect_query,
     serve_vaultra,
@@ -135,13 +137,7 @@ async def test_a_crashed_backfill_resumes_without_duplicates_or_gaps(
         assert sum(len(rows) for rows in reference.values()) > 5000
 
         # Forget everything, then crash the backfill a few pages in.
-        async with db.session() as session:
-            await stripe_service.delete_synced_data(session, business_id)
-            await session.execute(
-                update(IntegrationAccount)
-                .where(IntegrationAccount.business_id == business_id)
-                .values(synced_through=None)
-            )
+        await forget_sync(db, business_id)
         task = asyncio.create_task(sync.sync_business(db, config, business_id))
         while True:
             async with db.session() as session:
@@ -195,6 +191,83 @@ async def test_a_rate_limited_sync_still_completes(
     assert result.state == "succeeded"
     assert any(r.getMessage() == "stripe rate limited" for r in caplog.records)
     assert await db_totals(app.state.db, business["id"]) == expected_totals(sandbox, acct)
+
+
+async def test_a_dead_runs_lease_is_taken_over_a_live_runs_is_not(
+    app: FastAPI, client: httpx.AsyncClient, make_account: Any, sandbox_config: SandboxConfig
+) -> None:
+    """A retried job must not give up as `busy` because its dead attempt still holds the lease;
+    a second sync while one is alive must."""
+    account: Account = await make_account()
+    business = await account.create_business()
+    business_id = uuid.UUID(business["id"])
+    db: Database = app.state.db
+    await _link(db, business["id"], sandbox_config, "new_store")
+    config = stripe_config(app.state.settings.model_copy(update={"jobs_lease_seconds": 0.6}))
+
+    async def hold(run_id: str) -> None:
+        async with db.session() as session:
+            assert await stripe_service.claim_sync(
+                session, business_id, run_id, lease=config.sync_lease
+            )
+
+    await hold("a run that died")
+    assert (await sync.sync_business(db, config, business_id)).state == "succeeded"
+
+    await hold("a live run")
+
+    async def keep_renewing() -> None:
+        while True:
+            async with db.session() as session:
+                await stripe_service.renew_sync_lease(
+                    session, business_id, "a live run", lease=config.sync_lease
+                )
+            await asyncio.sleep(0.1)
+
+    alive = asyncio.create_task(keep_renewing())
+    try:
+        assert (await sync.sync_business(db, config, business_id)).state == "busy"
+    finally:
+        alive.cancel()
+        await asyncio.gather(alive, return_exceptions=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_log"),
+    [(500, "stripe request failed, retrying"), (429, "stripe rate limited")],
+)
+async def test_a_stripe_error_storm_during_a_backfill_changes_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    retry_log: str,
+) -> None:
+    """Of every 8 requests, 3 in a row fail: the sync backs off, retries, and stores the same
+    rows as a clean run."""
+    clean = make_sandbox_config(tmp_path / "storm.db")
+    stormy = dataclasses.replace(clean, error_status=status, error_burst=3, error_period=8)
+    account: Account = await make_account()
+    business = await account.create_business()
+    business_id = uuid.UUID(business["id"])
+    db: Database = app.state.db
+    with serve_in_thread(create_sandbox_app(clean)) as clean_url:
+        acct = await _link(db, business["id"], clean, "high_dispute")
+        config = stripe_config(stripe_settings(app.state.settings, clean, clean_url))
+        assert (await sync.sync_business(db, config, business_id)).state == "succeeded"
+    reference = await _snapshot(db, business["id"])
+    await forget_sync(db, business_id)
+
+    with serve_in_thread(create_sandbox_app(stormy)) as stormy_url:
+        config = stripe_config(stripe_settings(app.state.settings, stormy, stormy_url))
+        with caplog.at_level(logging.DEBUG, logger="vaultra.stripe"):
+            result = await sync.sync_business(db, config, business_id)
+    assert result.state == "succeeded"
+    assert sum(record.getMessage() == retry_log for record in caplog.records) >= 3
+    assert await _snapshot(db, business["id"]) == reference
+    assert await db_totals(db, business["id"]) == expected_totals(clean, acct)
 
 
 async def test_development_default_runs_against_the_mounted_sandbox(

@@ -1,4 +1,4 @@
-"""Rate limiting (429 in Stripe's format) and artificial latency."""
+"""Rate limiting (429 in Stripe's format), error storms and artificial latency."""
 
 import time
 from dataclasses import replace
@@ -57,6 +57,34 @@ def test_unlimited_by_default(fresh_config: SandboxConfig) -> None:
         assert all(client.get("/v1/payouts").status_code == 200 for _ in range(30))
 
 
+@pytest.mark.parametrize(
+    ("status", "error_type", "code"),
+    [
+        (500, "api_error", None),
+        (503, "api_error", None),
+        (429, "invalid_request_error", "rate_limit"),
+    ],
+)
+def test_an_error_storm_fails_requests_in_bursts_like_stripe(
+    fresh_config: SandboxConfig, status: int, error_type: str, code: str | None
+) -> None:
+    config = replace(fresh_config, error_status=status, error_burst=2, error_period=5)
+    account = connect_merchant(config, "new_store")
+    headers = {"Authorization": f"Bearer {config.secret_key}", "Stripe-Account": account}
+    with serve_in_thread(create_app(config)) as url, httpx.Client(base_url=url) as client:
+        responses = [client.get("/v1/charges", headers=headers) for _ in range(10)]
+        # OAuth is not part of the storm.
+        assert client.post("/oauth/token").status_code == 401
+    assert [r.status_code for r in responses] == [status, status, 200, 200, 200] * 2
+    failed = responses[0]
+    error = failed.json()["error"]
+    assert (error["type"], error.get("code")) == (error_type, code)
+    assert error["message"]
+    assert failed.headers["stripe-should-retry"] == "true"
+    assert "retry-after" not in failed.headers
+    assert failed.headers["request-id"].startswith("req_")
+
+
 def test_latency_is_added_to_each_request(fresh_config: SandboxConfig) -> None:
     config = replace(fresh_config, latency_ms=150)
     with serve_in_thread(create_app(config)) as url:
@@ -70,3 +98,7 @@ def test_config_rejects_nonsense() -> None:
         SandboxConfig(db_path="x.db", size=10)
     with pytest.raises(ValueError, match="rate_limit"):
         SandboxConfig(db_path="x.db", rate_limit=0)
+    with pytest.raises(ValueError, match="error_status"):
+        SandboxConfig(db_path="x.db", error_status=404)
+    with pytest.raises(ValueError, match="error_burst"):
+        SandboxConfig(db_path="x.db", error_status=500, error_burst=10, error_period=10)

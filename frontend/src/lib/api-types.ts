@@ -611,7 +611,9 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready when the database (and Redis, when configured) answer.
+         * @description Ready when the database answers. Redis (when configured) is reported but not required:
+         *     without it the API still serves, stores webhooks and throttles logins in the database, so
+         *     a Redis outage must not take every pod out of rotation. It is then "degraded".
          */
         get: operations["readiness"];
         put?: never;
@@ -3400,6 +3402,15 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
