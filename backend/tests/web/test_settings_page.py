@@ -155,10 +155,17 @@ def test_disconnect_shows_the_not_connected_state(page: Page, owner: Owner) -> N
     assert status["connected"] is False
     page.reload()
     expect(stripe.locator(".settings-card-head .badge")).to_have_text("Not connected")
-    # The overview keeps the last score but no longer says Stripe is connected.
+    # The overview keeps the last score, says Stripe is not connected, and offers the way back.
     page.goto(f"/dashboard/?business_id={owner.business_id}")
     expect(page.get_by_role("meter", name="Readiness score")).to_be_visible()
     expect(page.get_by_text(re.compile("Stripe connected"))).to_have_count(0)
+    notice = page.get_by_role("region", name="Stripe is not connected")
+    expect(notice).to_be_visible()
+    expect(notice.get_by_role("link", name="Connect Stripe")).to_have_attribute(
+        "href", re.compile(f"/onboarding/stripe-connect.*business_id={owner.business_id}")
+    )
+    assert_accessible(page)
+    screenshot(page, "dashboard-disconnected")
 
 
 def test_the_settings_page_stays_within_the_js_budget(page: Page, owner: Owner) -> None:

@@ -8,7 +8,7 @@ import "../styles/overview.css";
 import BusinessGate from "./BusinessGate";
 import IslandBoundary from "./IslandBoundary";
 import Breakdown from "./overview/Breakdown";
-import { AwaitingScore, ConnectError, InsufficientData, NotConnected } from "./overview/EmptyStates";
+import { AwaitingScore, ConnectError, Disconnected, InsufficientData, NotConnected } from "./overview/EmptyStates";
 import FundingOptions from "./overview/FundingOptions";
 import KpiTiles from "./overview/KpiTiles";
 import NextSteps from "./overview/NextSteps";
@@ -113,6 +113,7 @@ function OverviewBody({ business }: { business: BusinessSummary }) {
     <>
       {header}
       {connectError}
+      {!status.connected && !connectError && <Disconnected businessId={business.id} canManage={canManage} />}
       {readiness.tier === "insufficient_data" && <InsufficientData />}
       <div className="overview-top">
         <ScoreCard readiness={readiness} />

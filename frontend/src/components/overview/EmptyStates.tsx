@@ -44,6 +44,26 @@ export function NotConnected({ businessId, canManage }: { businessId: string; ca
   );
 }
 
+/** Disconnected after a score: the last figures stay, said to be frozen, with the way back. */
+export function Disconnected({ businessId, canManage }: { businessId: string; canManage: boolean }) {
+  return (
+    <section className="state error" aria-labelledby="disconnected-heading">
+      <h2 id="disconnected-heading">Stripe is not connected</h2>
+      <p>
+        The figures below are from the last sync and will not change until Stripe is connected
+        again.
+      </p>
+      {canManage ? (
+        <a className="button" href={connectHref(businessId)}>
+          Connect Stripe
+        </a>
+      ) : (
+        <p className="muted">Ask an owner or admin of this business to connect its Stripe account.</p>
+      )}
+    </section>
+  );
+}
+
 /** Connected, no score yet: the backfill live (state, objects synced), then "computing". */
 export function AwaitingScore({
   status,
