@@ -150,7 +150,7 @@ def test_what_if_disputes_at_zero_raises_the_score_and_saves_nothing(
     dispute.fill("0")
     expect(simulated).not_to_have_attribute("aria-valuenow", score)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    print(f"\nwhat-if: input change to simulated score {elapsed_ms:.0f} ms (debounce 250 ms)")
+    print(f"\nwhat-if: input change to simulated score {elapsed_ms:.0f} ms (debounce 150 ms)")
 
     api = high_dispute.user.api.post(
         "/api/v1/readiness/simulate",
