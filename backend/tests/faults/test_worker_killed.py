@@ -105,7 +105,11 @@ async def test_a_worker_killed_mid_backfill(
             )
             previous = get_queue()
             try:
-                await asyncio.wait_for(other.async_run(), 40)
+                await asyncio.wait_for(other.async_run(), 120)
+            except TimeoutError:
+                queued = await queue.redis.zrange(scale.jobs_queue_name, 0, -1, withscores=True)
+                runs = [(r.name, r.attempt, r.status, r.error) for r in await _runs(db, None)]
+                pytest.fail(f"the other worker did not finish: queue {queued}, runs {runs}")
             finally:
                 await other.close()
                 set_queue(previous)
@@ -180,11 +184,11 @@ async def _until_synced(
         await asyncio.sleep(0.02)
 
 
-async def _runs(db: Database, name: str) -> list[JobRun]:
+async def _runs(db: Database, name: str | None) -> list[JobRun]:
+    """The runs of the job `name` (None: of every job), oldest first."""
+    query = select(JobRun).order_by(JobRun.started_at)
     async with db.session() as session:
-        result = await session.scalars(
-            select(JobRun).where(JobRun.name == name).order_by(JobRun.started_at)
-        )
+        result = await session.scalars(query if name is None else query.where(JobRun.name == name))
         return list(result)
 
 
