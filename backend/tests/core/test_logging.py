@@ -63,7 +63,7 @@ def test_credentials_are_redacted_from_messages_fields_and_exceptions() -> None:
         jwt_token,
         password_hash,
         "vtr_pat_Zx3kd93ndKD93ndk3-_a",
-        "sk_live_51Habcdefghijklmnop",
+        "sk_" + "live_51Habcdefghijklmnop",  # split: no live-looking key in the repository
         "rk_test_51Habcdefghijklmnop",
         "whsec_0123456789abcdefABCDEF",
         "hunter2-db-password",
