@@ -4,12 +4,10 @@ pages' browser tests. Syncing costs seconds, so modules share them (module-scope
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 
 from tests.web.conftest import WebServer
 from tests.web.helpers import WebUser, new_user
+from tests.web.overview_fixtures import connect_merchant
 
 SYNC_TIMEOUT_SECONDS = 120
 
@@ -28,17 +26,7 @@ def connect_sample_merchant(server: WebServer, merchant: str) -> SyncedBusiness:
     authorize page, the merchant's link, the callback), then waits for the sync and the score."""
     user = new_user(server.api)
     business_id = str(user.create_business("Recs & Funding Co")["id"])
-    authorize_url = user.get("/api/v1/integrations/stripe/connect", business_id=business_id)["url"]
-    parts = urlsplit(authorize_url)
-    with httpx.Client(base_url=f"{parts.scheme}://{parts.netloc}", timeout=30) as browser:
-        page = browser.get(authorize_url)
-        assert page.status_code == 200, page.text
-        href = page.text.split(f'id="{merchant}" href="', 1)[1].split('"', 1)[0]
-        choice = browser.get(href.replace("&amp;", "&"))
-    assert choice.status_code == 302, choice.text
-    callback = urlsplit(choice.headers["location"])
-    response = server.api.get(f"{callback.path}?{callback.query}")
-    assert response.status_code == 302, response.text
+    assert connect_merchant(user, business_id, merchant)["stripe"] == "connected"
     _wait(user, business_id)
     return SyncedBusiness(user, business_id, merchant)
 
