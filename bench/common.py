@@ -78,13 +78,15 @@ def server(app: str, env: dict[str, str]) -> Iterator[str]:
     It runs on the event loop `vaultra serve` uses in production (app/cli.py).
     """
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Its own URL, so that the in-process Stripe sandbox accepts its OAuth callback.
+    env = {"APP_BASE_URL": base, "FRONTEND_URL": base, **env}
     process = subprocess.Popen(
         [str(PYTHON), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
          "--workers", "1", "--loop", EVENT_LOOP, "--log-level", "warning", "--no-access-log"],
         cwd=BACKEND,
         env={**os.environ, "PYTHONPATH": f"{ROOT}:{BACKEND}", "LOG_LEVEL": "WARNING", **env},
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -26,7 +26,11 @@ from app.core.docs import install_docs
 from app.core.errors import document_errors, install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
-from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.middleware import (
+    AdmissionMiddleware,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+)
 from app.core.redis import create_redis
 from app.core.web import install_web, web_build
 from app.jobs import tasks as _registered_jobs  # noqa: F401
@@ -37,7 +41,7 @@ from app.jobs.registry import JobContext
 from app.jobs.schedule import Scheduler
 from app.metrics.router import router as metrics_router
 from app.recommendations.router import router as recommendations_router
-from app.stripe.config import mount_sandbox, stripe_config
+from app.stripe.config import SANDBOX_PATH, mount_sandbox, stripe_config
 from app.stripe.router import router as stripe_router
 from app.stripe.router import webhook_router as stripe_webhook_router
 from app.stripe.webhooks import WebhookInbox
@@ -154,6 +158,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_request_bytes,
         max_bytes_by_prefix={f"{API_PREFIX}/webhooks/": settings.max_webhook_bytes},
     )
+    if settings.max_concurrent_requests:
+        app.add_middleware(
+            AdmissionMiddleware,
+            limit=settings.max_concurrent_requests,
+            permit_seconds=settings.admission_permit_seconds,
+            # Health probes never queue, nor the calls the app makes to itself: Stripe's
+            # webhooks and, in development, the in-process sandbox (which sends them).
+            exempt_prefixes=("/health", f"{API_PREFIX}/webhooks/", SANDBOX_PATH),
+        )
     app.add_middleware(RequestContextMiddleware, hsts=settings.app_env == AppEnv.production)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

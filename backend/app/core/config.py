@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Stripe webhook deliveries (one event, its object embedded) get more room.
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # API requests one process works on at once; later ones wait in arrival order (0: no limit).
+    # A request holds its place until its response starts, or for this long at most.
+    max_concurrent_requests: int = Field(default=10, ge=0, le=10_000)
+    admission_permit_seconds: float = Field(default=0.25, gt=0, le=60)
 
     jwt_secret: SecretStr | None = None
     jwt_expire_minutes: int = 24 * 60

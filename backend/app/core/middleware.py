@@ -1,9 +1,11 @@
-"""ASGI middleware: request id, access log, security headers and the body size limit."""
+"""ASGI middleware: request id, access log, security headers, the body size limit and admission."""
 
+import asyncio
 import logging
 import re
 import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
 
 from starlette.datastructures import MutableHeaders
@@ -180,3 +182,86 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+class AdmissionMiddleware:
+    """Admits at most `limit` API requests at a time, in arrival order; the rest wait their turn.
+
+    Under a burst, an unbounded worker interleaves every request's awaits (pool checkout, each
+    statement, the commit), so a request's latency depends on how often it loses those races: at
+    64 connections `GET /users/me` had a p99 1.6 times its p50. Admitted in order, a request
+    waits once, at the door, then runs among a few others.
+
+    A permit ends when the response starts, so a stream (server-sent events, MCP) does not hold
+    one while it idles, and after `permit_seconds` at the latest: a request waiting on an outside
+    service (the model, Stripe, Google) gives up its place instead of stalling the process, which
+    then behaves as it would without a limit. Paths the app calls back into while serving a
+    request (webhooks from the in-process sandbox, the sandbox itself) and health probes are
+    never queued.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        permit_seconds: float,
+        exempt_prefixes: tuple[str, ...],
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.permit_seconds = permit_seconds
+        self.exempt_prefixes = exempt_prefixes
+        self.active = 0
+        self.waiting: deque[asyncio.Future[None]] = deque()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
+            await self.app(scope, receive, send)
+            return
+        await self._acquire()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._release()
+
+        expiry = asyncio.get_running_loop().call_later(self.permit_seconds, release)
+
+        async def releasing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, releasing_send)
+        finally:
+            expiry.cancel()
+            release()
+
+    async def _acquire(self) -> None:
+        if self.active < self.limit and not self.waiting:
+            self.active += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                # The permit had just been handed over: pass it on.
+                self._release()
+            else:
+                self.waiting.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        """Hands the permit straight to the longest waiter, so no newcomer can overtake it."""
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.active -= 1
