@@ -152,11 +152,19 @@ async def get_conversation(
     session: SessionDep, conversation: OwnedConversation
 ) -> ConversationRead:
     messages = await service.list_messages(session, conversation.id)
+    tool_calls = await service.list_tool_calls(session, [m.id for m in messages])
     return ConversationRead(
         id=conversation.id,
         business_id=conversation.business_id,
         title=conversation.title,
-        messages=[MessageRead.model_validate(m) for m in messages],
+        messages=[
+            MessageRead.model_validate(m).model_copy(
+                update={
+                    "tool_calls": [ToolCallRead.from_stored(c) for c in tool_calls.get(m.id, [])]
+                }
+            )
+            for m in messages
+        ],
     )
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.agent.citations import Citation
-from app.agent.models import MessageRole
+from app.agent.models import MessageRole, ToolCall
 from app.agent.tools import ToolRun
 from app.core.text import UserText
 
@@ -43,6 +43,17 @@ class ToolCallRead(BaseModel):
             output=run.output,
         )
 
+    @classmethod
+    def from_stored(cls, call: ToolCall) -> "ToolCallRead":
+        return cls(
+            id=call.call_id,
+            name=call.name,
+            arguments=call.arguments,
+            ok=call.error is None,
+            error=call.error,
+            output=call.output,
+        )
+
 
 class ChatResponse(BaseModel):
     conversation_id: uuid.UUID
@@ -67,6 +78,9 @@ class MessageRead(BaseModel):
     citations: list[Citation]
     mode: str | None = Field(
         description='The answer\'s "llm:<model>" or "offline"; null for questions.'
+    )
+    tool_calls: list[ToolCallRead] = Field(
+        default_factory=list, description="The data the answer is based on; none for questions."
     )
     created_at: datetime
 

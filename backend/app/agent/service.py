@@ -61,6 +61,23 @@ async def list_messages(
     return list(result.scalars())
 
 
+async def list_tool_calls(
+    session: AsyncSession, message_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ToolCall]]:
+    """The tool runs behind each of these messages, in the order they ran."""
+    if not message_ids:
+        return {}
+    result = await session.execute(
+        select(ToolCall)
+        .where(ToolCall.message_id.in_(message_ids))
+        .order_by(ToolCall.iteration, ToolCall.created_at, ToolCall.id)
+    )
+    calls: dict[uuid.UUID, list[ToolCall]] = {}
+    for call in result.scalars():
+        calls.setdefault(call.message_id, []).append(call)
+    return calls
+
+
 async def start_turn(
     session: AsyncSession,
     *,

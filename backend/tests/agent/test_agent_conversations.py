@@ -53,6 +53,14 @@ async def test_conversation_history_and_listing(
     ]
     assert all(m["created_at"].endswith(("Z", "+00:00")) for m in body["messages"])
     assert [m["mode"] for m in body["messages"]] == [None, "offline", None, "offline"]
+    # A reopened answer shows the data it was based on, as it did when it streamed.
+    assert [m["tool_calls"] for m in body["messages"]] == [
+        [],
+        first.json()["tool_calls"],
+        [],
+        second.json()["tool_calls"],
+    ]
+    assert second.json()["tool_calls"], "the score question runs at least one tool"
 
     listed = await client.get(
         "/api/v1/agent/conversations",

@@ -6,11 +6,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from pydantic import SecretStr
 
+from app.main import create_app
+from tests.servers import free_port, serve_in_thread
 from tests.web.agent_settings_fixtures import ingest_knowledge
 from tests.web.conftest import WebServer
 from tests.web.helpers import (
+    DESKTOP,
     WebUser,
     assert_accessible,
     assert_js_budget,
@@ -129,6 +133,12 @@ def test_a_conversation_reopens_with_its_messages(page: Page, founder: Founder) 
     expect(page.get_by_text("Am I eligible for revenue-based financing?").last).to_be_visible()
     expect(page.get_by_role("article")).to_have_count(1)
     expect(page.get_by_role("article")).to_contain_text("Revenue-based financing")
+    # The data the answer was based on is shown again, one entry per tool call.
+    tool_calls = asked.json()["tool_calls"]
+    assert tool_calls
+    expect(
+        page.get_by_role("article").get_by_role("list", name="Data used").get_by_role("listitem")
+    ).to_have_count(len(tool_calls))
 
     # It resumes: the next question goes into the same conversation.
     page.get_by_label("Message").fill("What about a line of credit?")
@@ -148,3 +158,37 @@ def test_a_conversation_reopens_with_its_messages(page: Page, founder: Founder) 
 def test_the_agent_page_stays_within_the_js_budget(page: Page, founder: Founder) -> None:
     sign_in(page, founder.user)
     assert_js_budget(page, "/dashboard/agent/")
+
+
+def test_an_unreachable_model_shows_the_assistant_unavailable_with_a_retry(
+    browser: Browser, web_server: WebServer, founder: Founder
+) -> None:
+    """The same app, configured with a model server that refuses connections: the API answers
+    `llm_unavailable`, and the page says so plainly, keeps the question, and offers a retry."""
+    settings = web_server.settings.model_copy(
+        update={
+            "openai_api_key": SecretStr("sk-test-unreachable"),
+            "openai_base_url": f"http://127.0.0.1:{free_port()}/v1",
+            "llm_max_retries": 0,
+        }
+    )
+    with serve_in_thread(create_app(settings)) as url:
+        context = browser.new_context(base_url=url, viewport=DESKTOP)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            sign_in(page, founder.user)
+            page.goto("/dashboard/agent/")
+            page.get_by_label("Message").fill("What's hurting my readiness?")
+            page.get_by_role("button", name="Send").click()
+            alert = page.get_by_text("The assistant is unavailable right now")
+            expect(alert).to_be_visible()
+            expect(page.get_by_role("article")).to_have_count(0)  # no half answer left behind
+            retry = page.get_by_role("button", name="Retry")
+            expect(retry).to_be_visible()
+            assert_accessible(page)
+            screenshot(page, "agent-unavailable")
+            retry.click()
+            expect(alert).to_be_visible()
+        finally:
+            context.close()

@@ -142,7 +142,7 @@ function Chat({ businessId }: { businessId: string }) {
             key: m.id,
             role: m.role,
             content: m.content,
-            tools: [],
+            tools: m.tool_calls ?? [],
             status: "done",
             mode: m.mode,
           })),

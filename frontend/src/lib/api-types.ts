@@ -1007,6 +1007,11 @@ export interface components {
              */
             mode: string | null;
             role: components["schemas"]["MessageRole"];
+            /**
+             * Tool Calls
+             * @description The data the answer is based on; none for questions.
+             */
+            tool_calls?: components["schemas"]["ToolCallRead"][];
         };
         /**
          * MessageRole
