@@ -87,6 +87,10 @@ def test_table_matches_the_api_and_granularity_is_in_the_url(
     )
     last = history["metrics"][-1]
     assert last["period_start"] == end
+    # The view ends today, so its last day is not over: the page says so.
+    expect(page.locator(".metrics-range")).to_contain_text(
+        f"Today ({end}) is still under way: its figures so far."
+    )
 
     toggle = volume.get_by_role("button", name="Show as table")
     toggle.click()

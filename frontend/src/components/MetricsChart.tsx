@@ -25,6 +25,7 @@ import {
   fitView,
   historySeries,
   MAX_DAYS,
+  partialPeriodNote,
   searchWithView,
   viewFromSearch,
   type Granularity,
@@ -195,7 +196,9 @@ function describeRange(view: View, metrics: Load<Schemas["MetricHistoryRead"]>):
   if (metrics.status !== "ready" || metrics.data.metrics.length === 0) return shown;
   if (metrics.stale) return `${shown} Updating…`;
   const first = metrics.data.start_date;
-  return first > view.start ? `${shown} The series starts at the first activity, ${first}.` : shown;
+  const start = first > view.start ? ` The series starts at the first activity, ${first}.` : "";
+  const partial = partialPeriodNote(metrics.data);
+  return `${shown}${start}${partial ? ` ${partial}` : ""}`;
 }
 
 function Failure({ message, retry }: { message: string; retry: () => void }) {

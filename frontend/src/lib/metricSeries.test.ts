@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   dailyScores,
   historySeries,
+  partialPeriodNote,
   searchWithView,
   viewFromSearch,
   type MetricPoint,
@@ -88,5 +89,40 @@ describe("series", () => {
       days: ["2026-01-02", "2026-01-03"],
       scores: [58, 64],
     });
+  });
+});
+
+describe("a last period that is not whole", () => {
+  const month = (start: string, end: string) => point(start, { period_end: end });
+
+  it("says the month under way is still under way", () => {
+    const history = {
+      granularity: "month" as const,
+      end_date: "2026-12-02",
+      metrics: [month("2026-11-01", "2026-11-30"), month("2026-12-01", "2026-12-31")],
+    };
+    expect(partialPeriodNote(history, "2026-12-02")).toBe(
+      "The last month (from 2026-12-01) is still under way: its figures run to today, 2026-12-02.",
+    );
+  });
+
+  it("says today is under way in the daily view", () => {
+    const history = { granularity: "day" as const, end_date: "2026-12-02", metrics: [point("2026-12-02")] };
+    expect(partialPeriodNote(history, "2026-12-02")).toBe("Today (2026-12-02) is still under way: its figures so far.");
+  });
+
+  it("says a range that ends mid-period cuts the last period", () => {
+    const history = {
+      granularity: "week" as const,
+      end_date: "2026-06-10",
+      metrics: [month("2026-06-08", "2026-06-14")],
+    };
+    expect(partialPeriodNote(history, "2026-12-02")).toMatch(/cut at 2026-06-10/);
+  });
+
+  it("says nothing of whole periods, or of no periods", () => {
+    const whole = { granularity: "month" as const, end_date: "2026-10-31", metrics: [month("2026-10-01", "2026-10-31")] };
+    expect(partialPeriodNote(whole, "2026-12-02")).toBeNull();
+    expect(partialPeriodNote({ ...whole, metrics: [] }, "2026-12-02")).toBeNull();
   });
 });

@@ -123,3 +123,26 @@ export function dailyScores(items: ScoreItem[], view: View): { days: string[]; s
 export function daySeconds(day: string): number {
   return Date.parse(day) / 1000;
 }
+
+/**
+ * Why the last period's figures are not a whole period, if they are not: it is still under way
+ * (it contains today), or the range ends before it does. Comparing it with whole periods as if
+ * it were one would read as a drop.
+ */
+export function partialPeriodNote(
+  history: Pick<Schemas["MetricHistoryRead"], "granularity" | "end_date" | "metrics">,
+  today: string = isoDay(new Date()),
+): string | null {
+  const last = history.metrics[history.metrics.length - 1];
+  if (!last) return null;
+  const unit = history.granularity;
+  if (last.period_start <= today && today <= last.period_end && history.end_date >= today) {
+    return unit === "day"
+      ? `Today (${today}) is still under way: its figures so far.`
+      : `The last ${unit} (from ${last.period_start}) is still under way: its figures run to today, ${today}.`;
+  }
+  if (last.period_end > history.end_date) {
+    return `The last ${unit} (from ${last.period_start}) is cut at ${history.end_date}, the end of the range: its figures cover only the days to then.`;
+  }
+  return null;
+}
