@@ -159,9 +159,7 @@ async def get_conversation(
         title=conversation.title,
         messages=[
             MessageRead.model_validate(m).model_copy(
-                update={
-                    "tool_calls": [ToolCallRead.from_stored(c) for c in tool_calls.get(m.id, [])]
-                }
+                update={"tool_calls": [ToolCallRead.from_run(c) for c in tool_calls.get(m.id, [])]}
             )
             for m in messages
         ],

@@ -33,7 +33,8 @@ class ToolCallRead(BaseModel):
     )
 
     @classmethod
-    def from_run(cls, run: ToolRun) -> "ToolCallRead":
+    def from_run(cls, run: ToolRun | ToolCall) -> "ToolCallRead":
+        """From a run of this turn, or one stored with an earlier answer (the same fields)."""
         return cls(
             id=run.call_id,
             name=run.name,
@@ -41,17 +42,6 @@ class ToolCallRead(BaseModel):
             ok=run.error is None,
             error=run.error,
             output=run.output,
-        )
-
-    @classmethod
-    def from_stored(cls, call: ToolCall) -> "ToolCallRead":
-        return cls(
-            id=call.call_id,
-            name=call.name,
-            arguments=call.arguments,
-            ok=call.error is None,
-            error=call.error,
-            output=call.output,
         )
 
 
