@@ -209,17 +209,20 @@ MERCHANTS: list[MerchantProfile] = [
         payout_failure_rate=0.08,
     ),
     # Calibration merchants (issue 13): each isolates one shape a lender reads differently from a
-    # naive score. Appended, never inserted: a merchant's index is part of its object ids.
+    # naive score. Each is sized above the lenders' revenue minimums ($15,000 a month over the
+    # last 3 months, $100,000 over a year, in the readiness model's funding criteria), so that
+    # its shape, not its size, decides. Appended, never inserted: a merchant's index is part of
+    # its object ids.
     MerchantProfile(
         key="steady_decline",
         name="Quillfield Stationery",
-        description="A stationery shop in a smooth, steady decline: sales fall about 3.5% "
+        description="A fine-stationery shop in a smooth, steady decline: sales fall about 3.5% "
         "every month for two years, with nothing else wrong (few refunds, payouts on time).",
         history_days=730,
         default_size=6000,
         url="https://quillfield.example.com",
         mcc="5943",
-        product_description="Notebooks, fountain pens and desk stationery",
+        product_description="Fountain pens, inks and fine notebooks",
         support_city="Providence",
         support_state="RI",
         # -3.5%/month is -35% a year; flat seasons and a quiet daily noise keep the fall smooth
@@ -228,7 +231,7 @@ MERCHANTS: list[MerchantProfile] = [
         season=_FLAT,
         weekday=_SHOPPING,
         volume_noise=0.05,
-        median_amount=3600,
+        median_amount=9900,
         amount_sigma=0.3,
         new_customer_share=0.45,
         failure_rate=0.025,
@@ -265,10 +268,10 @@ MERCHANTS: list[MerchantProfile] = [
     MerchantProfile(
         key="dip_recovery",
         name="Ember & Oak Coffee Roasters",
-        description="A coffee roaster whose sales fell by about 45% for a few months last "
+        description="A coffee roaster whose sales fell by about half for a few months last "
         "year when its green-bean supplier failed, then recovered fully.",
         history_days=730,
-        default_size=4000,
+        default_size=8000,
         url="https://emberandoak.example.com",
         mcc="5499",
         product_description="Freshly roasted coffee beans, shipped weekly",
@@ -277,10 +280,11 @@ MERCHANTS: list[MerchantProfile] = [
         monthly_growth=0.008,
         season=(1.0, 0.97, 0.98, 0.98, 0.96, 0.93, 0.92, 0.94, 1.0, 1.03, 1.08, 1.15),
         weekday=_SHOPPING,
-        # Deepest 10 months before the clock start, -45%; within about 3 months either side it
-        # is back within 6% of the trend, so the last 6 months are fully recovered.
-        dip=(10.0, 0.45, 1.5),
-        median_amount=3200,
+        # Deepest 10 months before the clock start, -50% (about -45% over the worst 3 months);
+        # 5 months either side it is back within 2% of the trend, so the last 5 months are fully
+        # recovered, and the 8 months before it had not started.
+        dip=(10.0, 0.5, 1.8),
+        median_amount=4800,
         amount_sigma=0.4,
         new_customer_share=0.3,
         refund_rate=0.015,
@@ -319,7 +323,7 @@ MERCHANTS: list[MerchantProfile] = [
         description="An online clothing shop with free returns: about one order in five is "
         "refunded, in full or in part.",
         history_days=730,
-        default_size=4000,
+        default_size=5000,
         url="https://loomandlark.example.com",
         mcc="5651",
         product_description="Women's and men's clothing, free returns within 30 days",
@@ -328,7 +332,7 @@ MERCHANTS: list[MerchantProfile] = [
         monthly_growth=0.015,
         season=(0.85, 0.8, 0.95, 1.0, 1.0, 0.95, 0.9, 0.95, 1.0, 1.05, 1.25, 1.35),
         weekday=_SHOPPING,
-        median_amount=7800,
+        median_amount=9500,
         amount_sigma=0.55,
         new_customer_share=0.6,
         # 20% of charges refunded, 30% of those in part (20-80%): about 17% of volume.
