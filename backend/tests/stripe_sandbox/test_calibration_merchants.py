@@ -13,15 +13,18 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from stripe_sandbox import SandboxConfig, create_app
+from stripe_sandbox import SandboxConfig, advance, connect_merchant, create_app
 from stripe_sandbox.merchants import MERCHANTS, get_merchant
 from stripe_sandbox.store import connect
 from tests.servers import serve_in_thread
 from tests.stripe_sandbox.conftest import START
+from tests.stripe_sandbox.test_determinism import rows
 from tests.stripe_sandbox.test_merchants import full_months, month, monthly_revenue, objects
 from tests.stripe_sandbox.test_oauth import authorize_params, links
 
@@ -51,7 +54,7 @@ def log_trend(values: list[float]) -> tuple[float, list[float]]:
     return math.expm1(fit.slope), residuals
 
 
-def succeeded(charges: list[dict]) -> list[dict]:
+def succeeded(charges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c for c in charges if c["status"] == "succeeded"]
 
 
@@ -224,3 +227,18 @@ def test_authorize_page_describes_each_calibration_merchant(
         assert html.escape(merchant.description) in page
     descriptions = [get_merchant(key).description for key in ORIGINAL + CALIBRATION]
     assert len(set(descriptions)) == len(descriptions)
+
+
+@pytest.mark.parametrize("key", ["big_customer", "dip_recovery"])
+async def test_new_shapes_do_not_depend_on_how_the_clock_moved(tmp_path: Path, key: str) -> None:
+    """The big customer's draws and the dip's weights follow the day, not the batch."""
+    stepwise, at_once = (
+        SandboxConfig(db_path=str(tmp_path / f"{name}.db"), seed=7, start=START, size=800)
+        for name in ("stepwise", "at_once")
+    )
+    account = connect_merchant(stepwise, key)
+    await advance(stepwise, 2.5)
+    await advance(stepwise, 12)
+    connect_merchant(at_once, key)
+    await advance(at_once, 14.5)
+    assert rows(stepwise, account) == rows(at_once, account)
