@@ -114,9 +114,13 @@ class Merchant:
             frac = pos - lo
             season = p.season[lo % 12] * (1 - frac) + p.season[(lo + 1) % 12] * frac
             w = math.exp(growth * d / 30.44) * season * p.weekday[date.weekday()]
-            w *= math.exp(self._volume_rng.gauss(0, 0.12))
+            w *= math.exp(self._volume_rng.gauss(0, p.volume_noise))
             if p.ramp_days:
                 w *= 1 - math.exp(-(d + 1) / p.ramp_days)
+            if p.dip:
+                centre, depth, width = p.dip
+                before = (p.history_days - d) / 30.44  # months before the clock start
+                w *= 1 - depth * math.exp(-(((before - centre) / width) ** 2) / 2)
             self._cumulative.append(self._cumulative[-1] + w)
 
     def charges_on(self, day: int) -> int:
@@ -315,7 +319,10 @@ class DaySimulator:
 
     def _charge(self, t: int) -> None:
         m, st, rng, p = self.m, self.st, self.rng, self.m.profile
-        index, new = self._customer()
+        # The big customer (customer 0) places its share of the orders; no other merchant draws
+        # this number, so their histories are unchanged.
+        anchor = p.anchor_share > 0 and st.customers > 0 and rng.random() < p.anchor_share
+        index, new = (0, False) if anchor else self._customer()
         who, customer_id, pm_id, fingerprint = m.customer(index)
         if new:
             self._new_customer(index, customer_id, t, who, pm_id)
@@ -324,7 +331,10 @@ class DaySimulator:
             amount = m.plan_price(index)
             description = "Subscription creation" if new else "Subscription update"
         else:
-            raw = int(p.median_amount * math.exp(rng.gauss(0, p.amount_sigma)))
+            median, sigma = (
+                (p.anchor_median_amount, 0.25) if anchor else (p.median_amount, p.amount_sigma)
+            )
+            raw = int(median * math.exp(rng.gauss(0, sigma)))
             amount = max(500, raw // 100 * 100 + 99)
             metadata["order_id"] = str(100000 + st.seq)
             description = f"Order #{metadata['order_id']}"
