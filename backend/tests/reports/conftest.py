@@ -16,15 +16,14 @@ from app.reports import pdf, ratelimit, service
 from app.users import service as users_service
 from app.users.models import Role
 from tests.conftest import Account
-from tests.stripe.conftest import (  # noqa: F401  (fixtures)
-    app,
-    connect_merchant,
-    redirect_query,
-    sandbox_config,
-    sandbox_url,
-    settings,
-    wait_for_sync,
-)
+from tests.stripe import conftest as stripe_fixtures
+from tests.stripe.conftest import connect_merchant, redirect_query, wait_for_sync
+
+# The Stripe tests' sandbox, served over HTTP, and settings that use it.
+sandbox_config = stripe_fixtures.sandbox_config
+sandbox_url = stripe_fixtures.sandbox_url
+settings = stripe_fixtures.settings
+app = stripe_fixtures.app
 
 ALL_SECTIONS = ["score", "metrics", "revenue", "disputes", "funding"]
 
