@@ -23,6 +23,7 @@ PRODUCTION_SECRETS = (
     "stripe_secret_key",
     "stripe_webhook_secret",
     "stripe_connect_client_id",
+    "report_signing_key",
 )
 
 # RFC 7518 3.2: an HS256 key has at least 256 bits.
@@ -169,13 +170,12 @@ class Settings(BaseSettings):
             except ValueError:
                 raw = b""
             if len(raw) != 32:
-                raise ValueError("REPORT_SIGNING_KEY must be 32 bytes, base64url-encoded")
-        elif self.app_env == AppEnv.production:
-            raise ValueError(
-                "production requires REPORT_SIGNING_KEY (an Ed25519 seed, 32 bytes base64url); "
-                "generate one with: python -c \"import base64, os; "
-                "print(base64.urlsafe_b64encode(os.urandom(32)).decode())\""
-            )
+                raise ValueError(
+                    "REPORT_SIGNING_KEY must be 32 bytes, base64url-encoded; generate one with: "
+                    'python -c "import base64, os; '
+                    'print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+                )
+        # Production requires it: PRODUCTION_SECRETS.
         return self
 
     def resolved_report_signing_key(self) -> str:
@@ -191,6 +191,7 @@ class Settings(BaseSettings):
         path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         path.chmod(0o600)
         return path.read_text().strip()
+
     # --- end of lender reports ---
 
     # Host/Origin values the MCP endpoint accepts (DNS-rebinding protection); comma-separated.

@@ -7,8 +7,9 @@ import uuid
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 from app.auth.dependencies import ClientIP, CurrentUser
 from app.core.deps import RedisDep, SessionDep, SettingsDep
