@@ -1,6 +1,7 @@
 /**
  * The funding page: today's funding options with the distance to each criterion, then the
- * what-if simulator. Both read GET /readiness; the simulator's fields start from GET /metrics.
+ * what-if simulator, then "Share with a lender" (LenderShare.tsx). Both read GET /readiness;
+ * the simulator's fields start from GET /metrics.
  */
 import { useEffect, useState } from "react";
 
@@ -10,6 +11,7 @@ import "../styles/funding.css";
 import BusinessGate from "./BusinessGate";
 import FundingOptions from "./FundingOptions";
 import IslandBoundary from "./IslandBoundary";
+import LenderShare from "./LenderShare";
 import WhatIfSimulator from "./WhatIfSimulator";
 
 type Load =
@@ -83,6 +85,7 @@ function FundingBody({ businessId }: { businessId: string }) {
       ) : (
         <p className="state card">The what-if simulator needs your latest metrics; check back shortly.</p>
       )}
+      <LenderShare key={`share-${businessId}`} businessId={businessId} />
     </div>
   );
 }
