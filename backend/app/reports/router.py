@@ -3,6 +3,7 @@
 need no account and no JavaScript, and must never leak the token (no third-party requests, no
 referrer)."""
 
+import contextlib
 import uuid
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from app.auth.dependencies import ClientIP, CurrentUser
 from app.core.deps import RedisDep, SessionDep, SettingsDep
 from app.core.errors import error_responses, raises
 from app.reports import pdf, ratelimit, service
-from app.reports.exceptions import ShareGone, ShareNotFound
+from app.reports.exceptions import ReportNotReady, ShareGone, ShareNotFound
 from app.reports.render import PAGE_CSP, render, report_html
 from app.reports.schemas import ReportKey, ShareCreate, ShareCreated, ShareList, ShareRead
 from app.reports.signing import ReportSigner, get_signer
@@ -257,11 +258,15 @@ async def lender_page(
         return _unavailable(error)
     await service.record_access(session, share, client, "view")
     frozen = service.frozen_payload(share)
-    payload = await service.live_payload(session, share) if share.live else frozen
+    payload, live = frozen, False
+    if share.live:
+        # No current figures (Stripe disconnected and its data deleted): the signed ones.
+        with contextlib.suppress(ReportNotReady):
+            payload, live = await service.live_payload(session, share), True
     html = report_html(
         payload,
         code=share.code,
-        live=share.live,
+        live=live,
         signed_at=frozen["generated_at"],
         pdf_links={"A4": f"/r/{token}.pdf?size=A4", "Letter": f"/r/{token}.pdf?size=Letter"},
         verify_url=_verify_url(settings),

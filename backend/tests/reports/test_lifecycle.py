@@ -171,3 +171,15 @@ async def test_rate_limited_per_token(
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) >= 1
     assert "Too many requests" in limited.text
+
+
+async def test_rate_limited_per_client_address(
+    client: httpx.AsyncClient, other_client: httpx.AsyncClient, app: Any
+) -> None:
+    app.state.settings.report_rate_per_client = 2
+    for _ in range(2):
+        assert (await client.get("/verify", params={"code": "AAAAA-BBBBB"})).status_code == 200
+    assert (await client.get("/verify", params={"code": "AAAAA-BBBBB"})).status_code == 429
+    assert (await client.get("/r/" + "B" * 43)).status_code == 429
+    # Another address is not held back.
+    assert (await other_client.get("/verify", params={"code": "AAAAA-BBBBB"})).status_code == 200
