@@ -9,6 +9,7 @@ stored; the link is shown once.
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,6 +127,14 @@ def share_read(share: ReportShare) -> ShareRead:
 # --- The payload -----------------------------------------------------------------------
 
 
+def third_person(text: str) -> str:
+    """The readiness explanations speak to the founder ("Your largest customer brought 0.4%");
+    the report is read by a lender. The five such phrases are all the possessive "your"."""
+    return re.sub(
+        r"\b([Yy])our\b", lambda m: "The business's" if m[1] == "Y" else "the business's", text
+    )
+
+
 def _value(metrics: dict[str, Any], name: str) -> Any:
     entry = metrics.get(name)
     return entry.get("value") if isinstance(entry, dict) else None
@@ -169,7 +178,7 @@ async def build_payload(
                 "weight": c.weight,
                 "display": c.display,
                 "status": c.status,
-                "explanation": c.explanation,
+                "explanation": third_person(c.explanation),
             }
             for key, c in readiness.components.items()
         ]
@@ -188,7 +197,7 @@ async def build_payload(
                 "name": option.name,
                 "type": option.type,
                 "eligible": option.eligible,
-                "unmet": [unmet.message for unmet in option.unmet],
+                "unmet": [third_person(unmet.message) for unmet in option.unmet],
             }
             for option in readiness.funding_options
         ]

@@ -5,6 +5,7 @@ import httpx
 from markupsafe import escape
 
 from app.reports.render import money, percent
+from app.reports.service import third_person
 from tests.conftest import Account
 from tests.reports.conftest import ALL_SECTIONS, Clock, create_share, page_path, shared
 
@@ -62,7 +63,10 @@ async def test_create_open_revoke(
     ).json()
     assert f'<span class="score-value">{readiness["score"]}</span>' in page.text
     for component in readiness["components"].values():
-        assert str(escape(component["explanation"])) in page.text
+        explanation = third_person(component["explanation"])
+        assert str(escape(explanation)) in page.text
+    # Written for the lender: "the business's", never "your".
+    assert not re.search(r"\b[Yy]our\b", text)
     currency = metrics["currency"]
     revenue = metrics["metrics"]["revenue_90d"]["value"]
     assert f'Revenue, last 90 days</th><td class="num">{money(revenue, currency)}<' in page.text
