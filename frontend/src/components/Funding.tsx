@@ -24,7 +24,7 @@ type Load =
       metrics: Schemas["MetricsRead"]["metrics"] | null;
     };
 
-function FundingBody({ businessId }: { businessId: string }) {
+function FundingBody({ businessId, canShare }: { businessId: string; canShare: boolean }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [attempt, setAttempt] = useState(0);
 
@@ -85,7 +85,7 @@ function FundingBody({ businessId }: { businessId: string }) {
       ) : (
         <p className="state card">The what-if simulator needs your latest metrics; check back shortly.</p>
       )}
-      <LenderShare key={`share-${businessId}`} businessId={businessId} />
+      <LenderShare key={`share-${businessId}`} businessId={businessId} canManage={canShare} />
     </div>
   );
 }
@@ -93,7 +93,9 @@ function FundingBody({ businessId }: { businessId: string }) {
 export default function Funding() {
   return (
     <IslandBoundary name="The funding options">
-      <BusinessGate>{(business) => <FundingBody businessId={business.id} />}</BusinessGate>
+      <BusinessGate>
+        {(business) => <FundingBody businessId={business.id} canShare={business.role !== "member"} />}
+      </BusinessGate>
     </IslandBoundary>
   );
 }

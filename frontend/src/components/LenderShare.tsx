@@ -21,15 +21,21 @@ import ConfirmDialog from "./ConfirmDialog";
 import CopyButton from "./CopyButton";
 import IslandBoundary from "./IslandBoundary";
 
-export default function LenderShare({ businessId }: { businessId: string }) {
+interface Props {
+  businessId: string;
+  /** Owners and admins create and revoke links; members see them. */
+  canManage: boolean;
+}
+
+export default function LenderShare({ businessId, canManage }: Props) {
   return (
     <IslandBoundary name="Sharing with a lender">
-      <ShareBody businessId={businessId} />
+      <ShareBody businessId={businessId} canManage={canManage} />
     </IslandBoundary>
   );
 }
 
-function ShareBody({ businessId }: { businessId: string }) {
+function ShareBody({ businessId, canManage }: Props) {
   const [shares, setShares] = useState<Share[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [label, setLabel] = useState("");
@@ -113,61 +119,64 @@ function ShareBody({ businessId }: { businessId: string }) {
         emails or card details. It is signed, so a lender can check it at /verify, and it expires. The
         figures are frozen when you create the link.
       </p>
-      <form className="share-form" onSubmit={create} noValidate>
-        <div className="field">
-          <label htmlFor="share-label">Who is it for?</label>
-          <input
-            id="share-label"
-            value={label}
-            maxLength={100}
-            placeholder="e.g. Northwind Capital"
-            onChange={(e) => setLabel(e.target.value)}
-            aria-invalid={createError ? true : undefined}
-            aria-describedby={createError ? "share-error" : undefined}
-          />
-        </div>
-        <fieldset className="share-sections">
-          <legend>Sections to share</legend>
-          {SECTIONS.map((section) => (
-            <div className="check" key={section.value}>
-              <input
-                type="checkbox"
-                id={`share-section-${section.value}`}
-                checked={chosen.has(section.value)}
-                onChange={() => toggle(section.value)}
-              />
-              <label htmlFor={`share-section-${section.value}`}>
-                {section.label} <span className="muted">({section.hint})</span>
-              </label>
-            </div>
-          ))}
-          <p className="muted small-print">Recommendations are never shared.</p>
-        </fieldset>
-        <div className="share-row">
+      {!canManage && <p className="muted">Only an owner or admin of this business can create or revoke links.</p>}
+      {canManage && (
+        <form className="share-form" onSubmit={create} noValidate>
           <div className="field">
-            <label htmlFor="share-expiry">Link expires after</label>
-            <select id="share-expiry" value={expiry} onChange={(e) => setExpiry(Number(e.target.value))}>
-              {EXPIRY_CHOICES.map((days) => (
-                <option key={days} value={days}>
-                  {days === 1 ? "1 day" : `${days} days`}
-                </option>
-              ))}
-            </select>
+            <label htmlFor="share-label">Who is it for?</label>
+            <input
+              id="share-label"
+              value={label}
+              maxLength={100}
+              placeholder="e.g. Northwind Capital"
+              onChange={(e) => setLabel(e.target.value)}
+              aria-invalid={createError ? true : undefined}
+              aria-describedby={createError ? "share-error" : undefined}
+            />
           </div>
-          <div className="check">
-            <input type="checkbox" id="share-live" checked={live} onChange={(e) => setLive(e.target.checked)} />
-            <label htmlFor="share-live">Live view: show the latest figures instead of the frozen ones</label>
+          <fieldset className="share-sections">
+            <legend>Sections to share</legend>
+            {SECTIONS.map((section) => (
+              <div className="check" key={section.value}>
+                <input
+                  type="checkbox"
+                  id={`share-section-${section.value}`}
+                  checked={chosen.has(section.value)}
+                  onChange={() => toggle(section.value)}
+                />
+                <label htmlFor={`share-section-${section.value}`}>
+                  {section.label} <span className="muted">({section.hint})</span>
+                </label>
+              </div>
+            ))}
+            <p className="muted small-print">Recommendations are never shared.</p>
+          </fieldset>
+          <div className="share-row">
+            <div className="field">
+              <label htmlFor="share-expiry">Link expires after</label>
+              <select id="share-expiry" value={expiry} onChange={(e) => setExpiry(Number(e.target.value))}>
+                {EXPIRY_CHOICES.map((days) => (
+                  <option key={days} value={days}>
+                    {days === 1 ? "1 day" : `${days} days`}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="check">
+              <input type="checkbox" id="share-live" checked={live} onChange={(e) => setLive(e.target.checked)} />
+              <label htmlFor="share-live">Live view: show the latest figures instead of the frozen ones</label>
+            </div>
           </div>
-        </div>
-        {createError && (
-          <p id="share-error" className="field-error" role="alert">
-            {createError}
-          </p>
-        )}
-        <button type="submit" className="button" disabled={creating}>
-          {creating ? "Creating…" : "Create link"}
-        </button>
-      </form>
+          {createError && (
+            <p id="share-error" className="field-error" role="alert">
+              {createError}
+            </p>
+          )}
+          <button type="submit" className="button" disabled={creating}>
+            {creating ? "Creating…" : "Create link"}
+          </button>
+        </form>
+      )}
 
       {created && (
         <div className="share-created" role="region" aria-label="Your new link">
@@ -221,7 +230,7 @@ function ShareBody({ businessId }: { businessId: string }) {
                   <dd className="mono">{share.code}</dd>
                 </div>
               </dl>
-              {share.status === "active" && (
+              {canManage && share.status === "active" && (
                 <button
                   type="button"
                   className="button secondary danger-text small"
