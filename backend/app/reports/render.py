@@ -197,6 +197,9 @@ def report_html(
     page_size: str = "A4",
     signed_at: str | None = None,
 ) -> str:
+    # Signed with the report, so the printed URL (and its digits) never changes with the
+    # deployment's address: /verify compares every number printed.
+    verify_url = str(payload.get("verify_url") or verify_url)
     return render(
         "report.html",
         p=payload,

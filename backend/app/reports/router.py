@@ -83,6 +83,7 @@ async def create_share(
         user.id,
         body,
         service.client_hash(settings, client_ip),
+        verify_url=_verify_url(settings),
     )
     read = service.share_read(share)
     return ShareCreated(**read.model_dump(), url=_link(settings, token))

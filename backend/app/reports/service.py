@@ -246,6 +246,8 @@ async def create_share(
     user_id: uuid.UUID,
     body: ShareCreate,
     client: str,
+    *,
+    verify_url: str,
 ) -> tuple[ReportShare, str]:
     """The share and its token (the only time the token exists outside the link)."""
     at = now()
@@ -254,6 +256,7 @@ async def create_share(
     payload["share_id"] = str(share_id)
     payload["expires_at"] = (at + timedelta(days=body.expires_in_days)).isoformat()
     payload["key_id"] = signer.key_id
+    payload["verify_url"] = verify_url
     canonical = canonical_json(payload)
     signature = signer.sign(canonical)
     token = security.random_token(TOKEN_BYTES)
@@ -376,8 +379,8 @@ async def live_payload(session: AsyncSession, share: ReportShare) -> dict[str, A
     payload = await build_payload(
         session, business, [Section(name) for name in share.sections], at=now()
     )
-    payload["share_id"] = str(share.id)
-    payload["expires_at"] = share.expires_at.isoformat()
+    frozen = frozen_payload(share)
+    payload.update({key: frozen.get(key) for key in ("share_id", "expires_at", "verify_url")})
     return payload
 
 

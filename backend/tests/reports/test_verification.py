@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import FastAPI
 from pypdf import PdfReader, PdfWriter
 
 from app.reports import pdf as report_pdf
@@ -54,7 +55,7 @@ def _text(pdf: bytes) -> str:
 
 
 async def test_genuine_pdf_and_code_verify(
-    client: httpx.AsyncClient, owner: Account, business: dict[str, Any]
+    app: FastAPI, client: httpx.AsyncClient, owner: Account, business: dict[str, Any]
 ) -> None:
     share = await shared(client, owner, business["id"])
     for size in ("A4", "Letter"):
@@ -70,6 +71,11 @@ async def test_genuine_pdf_and_code_verify(
     assert _reason(by_code.text) == "genuine"
     assert "Fern &amp; Fig Software" in by_code.text
     assert by_code.headers["cache-control"] == "private, no-store"
+
+    # The deployment moves to another address: its PDFs still verify (the printed /verify URL
+    # is part of what was signed).
+    app.state.settings.app_base_url = "https://reports.vaultra.example:8443"
+    assert _reason((await _upload(client, pdf)).text) == "genuine"
 
     unknown = await client.get("/verify", params={"code": "AAAAA-AAAAA"})
     assert _reason(unknown.text) == "unknown_code"
