@@ -10,13 +10,16 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from redis.asyncio import Redis
 from starlette.datastructures import UploadFile
 
 from app.auth.dependencies import ClientIP, CurrentUser
+from app.core.config import Settings
 from app.core.deps import RedisDep, SessionDep, SettingsDep
 from app.core.errors import error_responses, raises
 from app.reports import pdf, ratelimit, service
 from app.reports.exceptions import ReportNotReady, ShareGone, ShareNotFound
+from app.reports.models import ReportShare
 from app.reports.render import PAGE_CSP, render, report_html
 from app.reports.schemas import ReportKey, ShareCreate, ShareCreated, ShareList, ShareRead
 from app.reports.signing import ReportSigner, get_signer
@@ -48,11 +51,11 @@ async def get_report_signer(settings: SettingsDep) -> ReportSigner:
 Signer = Annotated[ReportSigner, Depends(get_report_signer)]
 
 
-def _link(settings: Any, token: str) -> str:
+def _link(settings: Settings, token: str) -> str:
     return f"{settings.frontend_url.rstrip('/')}/r/{token}"
 
 
-def _verify_url(settings: Any) -> str:
+def _verify_url(settings: Settings) -> str:
     return f"{settings.app_base_url.rstrip('/')}/verify"
 
 
@@ -99,7 +102,7 @@ async def list_shares(session: SessionDep, access: CurrentBusiness) -> ShareList
 @raises(ShareNotFound)
 async def get_member_share(
     session: SessionDep, user: CurrentUser, share_id: uuid.UUID
-) -> tuple[Any, BusinessAccess]:
+) -> tuple[ReportShare, BusinessAccess]:
     share = await service.get_share(session, share_id)
     access = (
         None
@@ -113,8 +116,8 @@ async def get_member_share(
 
 @raises(BusinessRoleRequired)
 async def get_managed_share(
-    found: Annotated[tuple[Any, BusinessAccess], Depends(get_member_share)],
-) -> Any:
+    found: Annotated[tuple[ReportShare, BusinessAccess], Depends(get_member_share)],
+) -> ReportShare:
     share, access = found
     if access.role not in MANAGER_ROLES:
         raise BusinessRoleRequired()
@@ -126,7 +129,7 @@ async def revoke_share(
     session: SessionDep,
     settings: SettingsDep,
     client_ip: ClientIP,
-    share: Annotated[Any, Depends(get_managed_share)],
+    share: Annotated[ReportShare, Depends(get_managed_share)],
 ) -> ShareRead:
     """Revoke a link (owner or admin): it answers 410 from now on, and its verification code
     says revoked. Revoking twice is harmless."""
@@ -142,7 +145,7 @@ async def revoke_share(
 async def download_share_pdf(
     settings: SettingsDep,
     signer: Signer,
-    found: Annotated[tuple[Any, BusinessAccess], Depends(get_member_share)],
+    found: Annotated[tuple[ReportShare, BusinessAccess], Depends(get_member_share)],
     size: Annotated[pdf.PageSize, PDF_SIZE] = "A4",
 ) -> Response:
     """The frozen report as a PDF, for any member of the business (whatever the link's state)."""
@@ -151,7 +154,7 @@ async def download_share_pdf(
     return Response(body, media_type="application/pdf", headers=_pdf_headers(share.code, size))
 
 
-async def _share_pdf(settings: Any, share: Any, size: pdf.PageSize) -> bytes:
+async def _share_pdf(settings: Settings, share: ReportShare, size: pdf.PageSize) -> bytes:
     payload = service.frozen_payload(share)
 
     def make() -> bytes:
@@ -189,7 +192,7 @@ def _page(html: str, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 async def _limited(
-    redis: Any, settings: Any, token: str | None, client: str
+    redis: Redis | None, settings: Settings, token: str | None, client: str
 ) -> HTMLResponse | None:
     """The 429 page when the token or the client address is over its per-minute limit."""
     keys = [(f"client:{client[:32]}", settings.report_rate_per_client)]
