@@ -39,6 +39,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CACHE_ENTRIES = 64
 _cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _cache_lock = Lock()
+_render_lock = Lock()
 
 
 def render_pdf(
@@ -68,7 +69,13 @@ def cached_pdf(key: tuple[str, str], make: Any) -> bytes:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    pdf: bytes = make()
+    # One render at a time per process: Pango and fontconfig are not safe to drive from two
+    # threads at once, and a second request for the same report then finds it cached.
+    with _render_lock:
+        with _cache_lock:
+            if key in _cache:
+                return _cache[key]
+        pdf: bytes = make()
     with _cache_lock:
         _cache[key] = pdf
         while len(_cache) > _CACHE_ENTRIES:
