@@ -18,10 +18,10 @@ from common import BACKEND, machine
 
 sys.path.insert(0, str(BACKEND))
 
-from app.reports import pdf  # noqa: E402
-from app.reports.render import report_html  # noqa: E402
-from app.reports.service import DISPUTE_METRICS, DISPUTE_THRESHOLDS, SUMMARY_METRICS  # noqa: E402
-from app.reports.signing import canonical_json, verification_code  # noqa: E402
+from app.reports import pdf
+from app.reports.render import report_html
+from app.reports.service import DISPUTE_METRICS, DISPUTE_THRESHOLDS, SUMMARY_METRICS
+from app.reports.signing import canonical_json, verification_code
 
 EXPLANATION = (
     "Average monthly revenue of $41,250 over the last 3 months, 2 of the last 6 months at or "
@@ -64,15 +64,26 @@ def payload() -> dict[str, Any]:
         "data_as_of": "2026-12-03T05:00:00+00:00",
         "connected_on": "2024-11-20",
         "sections": ["score", "metrics", "revenue", "disputes", "funding"],
-        "score": {"score": 78, "tier": "ready", "model_version": "1.0", "capped_by": None,
-                  "components": components},
+        "score": {
+            "score": 78,
+            "tier": "ready",
+            "model_version": "1.0",
+            "capped_by": None,
+            "components": components,
+        },
         "metrics": dict.fromkeys(SUMMARY_METRICS, 0.0123) | {"history_start": "2024-11-20"},
         "revenue": months,
-        "disputes": {"ratios": dict.fromkeys(DISPUTE_METRICS, 0.0042),
-                     "thresholds": list(DISPUTE_THRESHOLDS)},
+        "disputes": {
+            "ratios": dict.fromkeys(DISPUTE_METRICS, 0.0042),
+            "thresholds": list(DISPUTE_THRESHOLDS),
+        },
         "funding": [
-            {"name": f"Option {i}", "type": "merchant_cash_advance", "eligible": i % 2 == 0,
-             "unmet": ["Needs $100,000 of annual revenue; currently $80,000."] * (i % 2)}
+            {
+                "name": f"Option {i}",
+                "type": "merchant_cash_advance",
+                "eligible": i % 2 == 0,
+                "unmet": ["Needs $100,000 of annual revenue; currently $80,000."] * (i % 2),
+            }
             for i in range(4)
         ],
         "share_id": "00000000-0000-0000-0000-000000000000",
@@ -100,8 +111,14 @@ def main() -> None:
     url = "https://vaultra.example/verify"
 
     def make(size: pdf.PageSize) -> bytes:
-        return pdf.render_pdf(data, canonical=canonical, signature="bench-signature", code=code,
-                              size=size, verify_url=url)
+        return pdf.render_pdf(
+            data,
+            canonical=canonical,
+            signature="bench-signature",
+            code=code,
+            size=size,
+            verify_url=url,
+        )
 
     from weasyprint import HTML
 
