@@ -41,6 +41,8 @@ from app.jobs.registry import JobContext
 from app.jobs.schedule import Scheduler
 from app.metrics.router import router as metrics_router
 from app.recommendations.router import router as recommendations_router
+from app.reports.router import pages as report_pages
+from app.reports.router import router as reports_router
 from app.stripe.config import SANDBOX_PATH, mount_sandbox, stripe_config
 from app.stripe.router import router as stripe_router
 from app.stripe.router import webhook_router as stripe_webhook_router
@@ -61,6 +63,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     recommendations_router,
     agent_router,
     stripe_router,
+    reports_router,
 )
 
 
@@ -136,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(dev_pages_router)
     for module_router in API_ROUTERS:
         app.include_router(module_router, prefix=API_PREFIX)
+    # The lender's report pages (/r/<token>, /verify) and the published report key.
+    app.include_router(report_pages)
     # MCP over streamable HTTP; its bearer check accepts a JWT or a personal access token.
     app.router.routes.append(Route("/mcp", endpoint=mcp_app, include_in_schema=False))
     app.state.stripe_config = stripe_config(settings)

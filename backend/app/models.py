@@ -7,6 +7,7 @@ from app.jobs import models as jobs_models
 from app.metrics import models as metrics_models
 from app.notifications import models as notifications_models
 from app.recommendations import models as recommendations_models
+from app.reports import models as reports_models
 from app.stripe import models as stripe_models
 from app.users import models as users_models
 
@@ -18,6 +19,7 @@ __all__ = [
     "metrics_models",
     "notifications_models",
     "recommendations_models",
+    "reports_models",
     "stripe_models",
     "users_models",
 ]

@@ -1,5 +1,6 @@
 """Settings from the environment (and `.env`), validated once at start-up."""
 
+import base64
 import ipaddress
 import math
 import secrets
@@ -22,6 +23,7 @@ PRODUCTION_SECRETS = (
     "stripe_secret_key",
     "stripe_webhook_secret",
     "stripe_connect_client_id",
+    "report_signing_key",
 )
 
 # RFC 7518 3.2: an HS256 key has at least 256 bits.
@@ -149,6 +151,48 @@ class Settings(BaseSettings):
     knowledge_dir: Path = BACKEND_DIR / "docs" / "knowledge"
     # Development only: ingest the shipped knowledge base when the database has none.
     kb_auto_ingest: bool = True
+
+    # --- Lender reports (app/reports) ---
+    # Ed25519 private key (the 32-byte seed, base64url) that signs frozen reports; its public
+    # half is served at /.well-known/vaultra-report-key. Generated once into DATA_DIR in
+    # development, like JWT_SECRET; production refuses to start without one.
+    report_signing_key: SecretStr | None = None
+    # Report page and PDF requests allowed per minute, per token and per client address.
+    report_rate_per_token: int = Field(default=60, ge=1, le=100_000)
+    report_rate_per_client: int = Field(default=120, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _report_signing_key_check(self) -> "Settings":
+        if not _is_unset(self.report_signing_key):
+            seed = _secret_text(self.report_signing_key).strip()
+            try:
+                raw = base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4))
+            except ValueError:
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "REPORT_SIGNING_KEY must be 32 bytes, base64url-encoded; generate one with: "
+                    'python -c "import base64, os; '
+                    'print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+                )
+        # Production requires it: PRODUCTION_SECRETS.
+        return self
+
+    def resolved_report_signing_key(self) -> str:
+        """The report key; in development a generated one is kept in the data folder."""
+        if not _is_unset(self.report_signing_key):
+            return _secret_text(self.report_signing_key).strip()
+        if self.app_env == AppEnv.production:
+            raise RuntimeError("REPORT_SIGNING_KEY is not set")
+        path = self.data_dir / ".report_signing_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        path.chmod(0o600)
+        return path.read_text().strip()
+
+    # --- end of lender reports ---
 
     # Host/Origin values the MCP endpoint accepts (DNS-rebinding protection); comma-separated.
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)

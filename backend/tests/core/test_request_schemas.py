@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.core.db import INT_MAX
 from app.main import create_app
 from app.recommendations.models import Recommendation
+from app.reports.models import ReportShare
 from app.users.models import Business, User
 
 Schema = dict[str, Any]
@@ -69,6 +70,13 @@ STORED_IN: dict[str, dict[str, InstrumentedAttribute[Any] | None]] = {
     },
     "SimulateRequest": {"business_id": None, "overrides": None},
     "RecommendationUpdate": {"status": Recommendation.status},
+    "ShareCreate": {
+        "business_id": ReportShare.business_id,
+        "label": ReportShare.label,
+        "expires_in_days": None,
+        "sections": None,
+        "live": ReportShare.live,
+    },
 }
 
 

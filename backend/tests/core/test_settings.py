@@ -1,3 +1,4 @@
+import base64
 import secrets
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from app.core.config import Settings
 from stripe_sandbox import SandboxConfig
 
 STRONG_SECRET = secrets.token_urlsafe(48)
+REPORT_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def production(tmp_path: Path, **changes: Any) -> Settings:
@@ -19,6 +21,7 @@ def production(tmp_path: Path, **changes: Any) -> Settings:
         "stripe_secret_key": "sk_live_realistic",
         "stripe_webhook_secret": "whsec_realistic",
         "stripe_connect_client_id": "ca_realistic",
+        "report_signing_key": REPORT_KEY,
     }
     return Settings(_env_file=None, **(values | changes))  # type: ignore[call-arg]
 

@@ -1,4 +1,5 @@
 import asyncio
+import base64
 import dataclasses
 import json
 import logging
@@ -378,6 +379,7 @@ def test_production_never_mounts_the_sandbox(settings: Settings) -> None:
         stripe_secret_key=SecretStr("sk_live_vaultra_example_key"),
         stripe_webhook_secret=SecretStr("whsec_live_example"),
         stripe_connect_client_id="ca_live_example",
+        report_signing_key=SecretStr(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()),
     )
     assert not uses_sandbox(production)
     config = stripe_config(production)

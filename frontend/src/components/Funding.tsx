@@ -1,6 +1,7 @@
 /**
  * The funding page: today's funding options with the distance to each criterion, then the
- * what-if simulator. Both read GET /readiness; the simulator's fields start from GET /metrics.
+ * what-if simulator, then "Share with a lender" (LenderShare.tsx). Both read GET /readiness;
+ * the simulator's fields start from GET /metrics.
  */
 import { useEffect, useState } from "react";
 
@@ -10,6 +11,7 @@ import "../styles/funding.css";
 import BusinessGate from "./BusinessGate";
 import FundingOptions from "./FundingOptions";
 import IslandBoundary from "./IslandBoundary";
+import LenderShare from "./LenderShare";
 import WhatIfSimulator from "./WhatIfSimulator";
 
 type Load =
@@ -22,7 +24,7 @@ type Load =
       metrics: Schemas["MetricsRead"]["metrics"] | null;
     };
 
-function FundingBody({ businessId }: { businessId: string }) {
+function FundingBody({ businessId, canShare }: { businessId: string; canShare: boolean }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [attempt, setAttempt] = useState(0);
 
@@ -83,6 +85,7 @@ function FundingBody({ businessId }: { businessId: string }) {
       ) : (
         <p className="state card">The what-if simulator needs your latest metrics; check back shortly.</p>
       )}
+      <LenderShare key={`share-${businessId}`} businessId={businessId} canManage={canShare} />
     </div>
   );
 }
@@ -90,7 +93,9 @@ function FundingBody({ businessId }: { businessId: string }) {
 export default function Funding() {
   return (
     <IslandBoundary name="The funding options">
-      <BusinessGate>{(business) => <FundingBody businessId={business.id} />}</BusinessGate>
+      <BusinessGate>
+        {(business) => <FundingBody businessId={business.id} canShare={business.role !== "member"} />}
+      </BusinessGate>
     </IslandBoundary>
   );
 }

@@ -1,0 +1,1 @@
+"""Lender reports: revocable share links to a signed, frozen readiness report (page and PDF)."""
