@@ -1,6 +1,6 @@
 """reports: lender share links (token hashed, frozen signed payload) and their audit
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-03 05:34:10.369862
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 import app.core.db
 
-revision: str = '0012'
+revision: str = '0010'
 down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
