@@ -18,9 +18,7 @@ kb_cli = typer.Typer(help="The agent's knowledge base.", no_args_is_help=True)
 T = TypeVar("T")
 
 
-async def _with_runtime(
-    settings: "Settings", work: Callable[["AgentRuntime"], Awaitable[T]]
-) -> T:
+async def _with_runtime(settings: "Settings", work: Callable[["AgentRuntime"], Awaitable[T]]) -> T:
     from app.agent.runtime import AgentRuntime
     from app.core.db import Database
 
