@@ -118,9 +118,7 @@ def test_a_lock_is_closed_and_has_no_leftover_pins(lock: str, extras: tuple[str,
             ):
                 continue
             child = canonicalize_name(requirement.name)
-            if child in pins and not requirement.specifier.contains(
-                pins[child], prereleases=True
-            ):
+            if child in pins and not requirement.specifier.contains(pins[child], prereleases=True):
                 problems.append(f"{name} requires {requirement}, {child}=={pins[child]} pinned")
             pending += [(child, child_extra) for child_extra in ("", *requirement.extras)]
     leftover = sorted(set(pins) - reached)

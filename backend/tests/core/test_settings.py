@@ -207,7 +207,8 @@ def test_bound_url_is_what_a_local_browser_reaches(host: str, port: int, url: st
 
 
 def test_log_format_and_levels(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings(_env_file=None).log_format == "console"  # type: ignore[call-arg]
+    development = Settings(_env_file=None, app_env="development")  # type: ignore[call-arg]
+    assert development.log_format == "console"
     assert production(Path("/tmp")).log_format == "json"
     monkeypatch.setenv("LOG_LEVELS", "stripe=info, httpx=DEBUG")
     assert Settings(_env_file=None).log_levels == {"stripe": "INFO", "httpx": "DEBUG"}  # type: ignore[call-arg]
