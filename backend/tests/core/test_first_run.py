@@ -171,7 +171,7 @@ def test_the_sandbox_stripe_connection_completes_on_that_port(served: Served) ->
     # New sandbox activity arrives as webhooks at the same port (the command, like the server,
     # is given only PORT).
     advanced = subprocess.run(
-        vaultra("sandbox", "advance", "--days", "2"),
+        vaultra("sandbox", "advance", "--days", "3"),
         cwd=served.workdir,
         env=served.env,
         capture_output=True,
