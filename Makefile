@@ -11,20 +11,23 @@ WEB_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/nu
 WEB_MODULES := $(FRONTEND)/node_modules/.installed
 WEB_BUILD := $(FRONTEND)/dist/index.html
 
-.PHONY: run test install install-dev lint typecheck test-postgres test-sqlite fuzz clean web test-web
+.PHONY: run test install install-dev lint typecheck test-postgres test-sqlite fuzz clean web test-web \
+	lock lock-check
 
+# pip shows its progress: a first install takes a minute or more.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --upgrade pip
 
-# Runtime dependencies, plus the project itself (the `vaultra` command).
+# Runtime dependencies (the lock), plus the project itself (the `vaultra` command).
 $(VENV)/.installed: $(BIN)/python $(BACKEND)/requirements.txt $(BACKEND)/pyproject.toml
-	$(BIN)/pip install --quiet -r $(BACKEND)/requirements.txt
-	$(BIN)/pip install --quiet --no-deps -e $(BACKEND)
+	$(BIN)/pip install -r $(BACKEND)/requirements.txt
+	$(BIN)/pip install --no-deps -e $(BACKEND)
 	touch $@
 
+# The dev lock: the runtime pins plus test, lint and lock tools.
 $(VENV)/.installed-dev: $(VENV)/.installed $(BACKEND)/requirements-dev.txt
-	$(BIN)/pip install --quiet -r $(BACKEND)/requirements-dev.txt
+	$(BIN)/pip install -r $(BACKEND)/requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -46,11 +49,37 @@ else
 web: $(WEB_BUILD)
 endif
 
+# Serves on $PORT (default 8000; any port works, the app's URLs follow it).
 run: install web
 	cd $(BACKEND) && .venv/bin/vaultra db upgrade && .venv/bin/vaultra serve
 
+# The whole repository, bench/ included, with the root's ruff.toml.
 lint: install-dev
-	cd $(BACKEND) && .venv/bin/ruff check app stripe_sandbox tests && .venv/bin/ruff format --check app stripe_sandbox tests
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# The locks (requirements.txt, requirements-dev.txt) from pyproject.toml's dependencies. Pins
+# already in a lock are kept; LOCK_ARGS="--upgrade-package NAME" moves one on.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(abspath $(BIN))/pip-compile --quiet \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+define compile_locks
+	cd $(1) && $(PIP_COMPILE) --output-file requirements.txt pyproject.toml
+	cd $(1) && $(PIP_COMPILE) --extra dev --constraint requirements.txt \
+		--output-file requirements-dev.txt pyproject.toml
+endef
+
+lock: install-dev
+	$(call compile_locks,$(BACKEND))
+
+# Fails when `make lock` would change a lock (it asks the package index, unlike
+# backend/tests/core/test_dependencies.py, which `make test` runs).
+LOCK_CHECK_DIR := $(shell mktemp -d -u /tmp/vaultra-lock-check.XXXXXX)
+lock-check: install-dev
+	mkdir -p $(LOCK_CHECK_DIR)
+	cp $(BACKEND)/pyproject.toml $(BACKEND)/requirements.txt $(BACKEND)/requirements-dev.txt $(LOCK_CHECK_DIR)/
+	$(call compile_locks,$(LOCK_CHECK_DIR))
+	diff -u $(BACKEND)/requirements.txt $(LOCK_CHECK_DIR)/requirements.txt
+	diff -u $(BACKEND)/requirements-dev.txt $(LOCK_CHECK_DIR)/requirements-dev.txt
+	rm -rf $(LOCK_CHECK_DIR)
 
 typecheck: install-dev
 	cd $(BACKEND) && .venv/bin/mypy app

@@ -176,7 +176,7 @@ def main() -> None:
             capture_output=True,
         )
         with (
-            server("app.main:app", {**env, "DATABASE_URL": url}) as base,
+            server("app.main:serve_app", {**env, "DATABASE_URL": url}) as base,
             httpx.Client(base_url=base, timeout=30) as http,
         ):
             signup = http.post(

@@ -78,7 +78,7 @@ def measure_app(
     url: str, env: dict[str, str], connections: int, duration: int
 ) -> tuple[dict[str, dict[str, float]], str]:
     """The baseline, GET /users/me and GET /readiness on the real app; also the user's token."""
-    with server("bench.api_app:app", {"DATABASE_URL": url, **env}) as base:
+    with server("bench.api_app:create_bench_app", {"DATABASE_URL": url, **env}) as base:
         signup = httpx.post(
             f"{base}/api/v1/auth/signup",
             json={"email": "bench@example.com", "password": "a long bench password", "name": "B"},
@@ -120,7 +120,9 @@ def main() -> None:
     with postgres_database() as url:
         results, token = measure_app(url, env, args.connections, args.duration)
         # After the app has stopped, so the two pools never hold connections at once.
-        with server("bench.api_ceiling_app:app", {"DATABASE_URL": url, **env}) as bare:
+        with server(
+            "bench.api_ceiling_app:app", {"DATABASE_URL": url, **env}, factory=False
+        ) as bare:
             run_wrk(f"{bare}/", args.connections, 3, {"Authorization": f"Bearer {token}"})
             results["ceiling (bare ASGI)"] = run_wrk(
                 f"{bare}/",

@@ -22,7 +22,9 @@ sys.path.insert(0, str(BACKEND))
 
 from app.cli import EVENT_LOOP  # noqa: E402
 
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def machine() -> str:
@@ -72,8 +74,9 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def server(app: str, env: dict[str, str]) -> Iterator[str]:
-    """One uvicorn worker serving `app` (module:attr, importable from bench/ or backend/).
+def server(app: str, env: dict[str, str], *, factory: bool = True) -> Iterator[str]:
+    """One uvicorn worker serving `app` (module:attr, importable from bench/ or backend/): an app
+    factory, as `vaultra serve` starts `app.main:serve_app`, unless `factory` is false.
 
     It runs on the event loop `vaultra serve` uses in production (app/cli.py).
     """
@@ -81,9 +84,12 @@ def server(app: str, env: dict[str, str]) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     # Its own URL, so that the in-process Stripe sandbox accepts its OAuth callback.
     env = {"APP_BASE_URL": base, "FRONTEND_URL": base, **env}
+    options = ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    options += ["--loop", EVENT_LOOP, "--log-level", "warning", "--no-access-log"]
+    if factory:
+        options.append("--factory")
     process = subprocess.Popen(
-        [str(PYTHON), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1", "--loop", EVENT_LOOP, "--log-level", "warning", "--no-access-log"],
+        [str(PYTHON), "-m", "uvicorn", app, *options],
         cwd=BACKEND,
         env={**os.environ, "PYTHONPATH": f"{ROOT}:{BACKEND}", "LOG_LEVEL": "WARNING", **env},
     )

@@ -65,7 +65,7 @@ class Generator:
 
     def __init__(self, business_id: uuid.UUID, seed: int = 1) -> None:
         self.business_id = business_id
-        self.random = random.Random(seed)  # noqa: S311  # reproducible data, not secrets
+        self.random = random.Random(seed)  # reproducible data, not secrets
         self.serial = 0
 
     def _common(self, prefix: str, created: datetime) -> dict[str, Any]:

@@ -135,7 +135,8 @@ def run_sync(
         sys.exit(f"sync failed:\n{done.stdout}\n{done.stderr[-3000:]}")
     summary = re.search(r"(\d+) objects in (\d+) pages, ([\d.]+) s", done.stdout)
     rss = re.search(r"peak_rss_kb (\d+)", done.stderr)
-    assert summary and rss, done.stdout + done.stderr
+    assert summary, done.stdout
+    assert rss, done.stderr
     return {
         "seconds": seconds,
         "objects": float(summary.group(1)),
@@ -163,9 +164,8 @@ def main() -> None:
     generate(sandbox, [args.merchant])
     account = connect_merchant(sandbox, args.merchant)
     print(f"{datetime.now(UTC):%Y-%m-%d} — {machine()}")
-    print(
-        f"sandbox: {args.merchant}, {args.size} charges, ready in {time.perf_counter() - started:.0f} s"
-    )
+    ready = time.perf_counter() - started
+    print(f"sandbox: {args.merchant}, {args.size} charges, ready in {ready:.0f} s")
     for run in args.runs.split(","):
         limit = 25.0 if run == "limited" else None
         with postgres_database() as url, sandbox_server(sandbox, limit, args.latency_ms) as base:

@@ -177,14 +177,16 @@ def main() -> None:
     try:
         with postgres_database() as url:
             asyncio.run(seed(url))
-            with server("bench.webhook_app:app", {"DATABASE_URL": url, **env}) as base:
+            with server("bench.webhook_app:create_bench_app", {"DATABASE_URL": url, **env}) as base:
                 host = urlsplit(base).netloc
                 print(f"{datetime.now(UTC):%Y-%m-%d} — {machine()}")
                 print(
-                    f"{len(sent_bodies)} requests ({len(bodies)} unique events), {args.senders} senders"
+                    f"{len(sent_bodies)} requests ({len(bodies)} unique events), "
+                    f"{args.senders} senders"
                 )
                 print(
-                    "| endpoint                     |   sent |  req/s   |   p50     |   p99     |  mean     | statuses |"
+                    "| endpoint                     |   sent |  req/s   "
+                    "|   p50     |   p99     |  mean     | statuses |"
                 )
                 unknown = build_events(len(sent_bodies), account="acct_1NobodyConnected0")
                 runs = (
@@ -202,9 +204,8 @@ def main() -> None:
             stored = asyncio.run(count(url, "stripe_events"))
             unique = len(bodies) + len(warmup) + len(unknown)
             print(f"stored events: {stored}, unique sent (incl. warm-up): {unique}")
-            print(
-                f"raw bodies stored by the baseline: {asyncio.run(count(url, 'bench_raw_webhooks'))}"
-            )
+            raw = asyncio.run(count(url, "bench_raw_webhooks"))
+            print(f"raw bodies stored by the baseline: {raw}")
     finally:
         jobs.flushdb()
 

@@ -1,4 +1,8 @@
-"""The Vaultra FastAPI application."""
+"""The Vaultra FastAPI application.
+
+Importing this module builds nothing: `create_app(settings)` makes an app, and `serve_app` is
+the factory servers start (`vaultra serve`, or `uvicorn app.main:serve_app --factory`).
+"""
 
 import asyncio
 import contextlib
@@ -25,7 +29,7 @@ from app.core.devpages import router as dev_pages_router
 from app.core.docs import install_docs
 from app.core.errors import document_errors, install_error_handlers
 from app.core.health import router as health_router
-from app.core.logging import configure_logging
+from app.core.logging import configure_app_logging
 from app.core.middleware import (
     AdmissionMiddleware,
     BodyLimitMiddleware,
@@ -69,7 +73,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_app_logging(settings)
     mcp_server = build_mcp_server(lambda: app.state.agent, settings)
     mcp_app = streamable_http_app(mcp_server, settings)
 
@@ -202,8 +206,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-app = create_app()
-# The imported modules leave ~250k long-lived objects; a full collection walks them all with the
-# event loop stopped (~150 ms on a 2-core box). Frozen, collections only look at newer objects.
-gc.collect()
-gc.freeze()
+def serve_app() -> FastAPI:
+    """The served app, from the environment's settings (the factory uvicorn calls)."""
+    app = create_app()
+    # The imported modules leave ~250k long-lived objects; a full collection walks them all with
+    # the event loop stopped (~150 ms on a 2-core box). Frozen, collections only look at newer
+    # objects.
+    gc.collect()
+    gc.freeze()
+    return app

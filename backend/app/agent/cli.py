@@ -1,30 +1,27 @@
-"""`vaultra kb ingest|eval` and `vaultra mcp`."""
+"""`vaultra kb ingest|eval` and `vaultra mcp`.
 
-import asyncio
+Only typer is imported at the top (app/cli.py says why): the commands import the rest.
+"""
+
 import os
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from app.agent.knowledge import DEFAULT_QUESTIONS_PATH
-from app.agent.knowledge.evaluation import answerable, evaluate, load_questions
-from app.agent.mcp_server import build_mcp_server
-from app.agent.retrieval.base import TOP_K
-from app.agent.runtime import AgentRuntime
-from app.auth import service as auth_service
-from app.core.config import Settings, get_settings
-from app.core.db import Database
-from app.core.errors import Unauthorized
-from app.core.logging import configure_logging
+if TYPE_CHECKING:
+    from app.agent.runtime import AgentRuntime
+    from app.core.config import Settings
 
 kb_cli = typer.Typer(help="The agent's knowledge base.", no_args_is_help=True)
 T = TypeVar("T")
 
 
-async def _with_runtime(settings: Settings, work: Callable[[AgentRuntime], Awaitable[T]]) -> T:
+async def _with_runtime(settings: "Settings", work: Callable[["AgentRuntime"], Awaitable[T]]) -> T:
+    from app.agent.runtime import AgentRuntime
+    from app.core.db import Database
+
     database = Database.from_settings(settings)
     runtime = AgentRuntime(settings, database)
     try:
@@ -43,6 +40,10 @@ def kb_ingest(
 
     Idempotent: changed documents are re-embedded, removed ones deleted, unchanged ones kept.
     """
+    import asyncio
+
+    from app.core.config import get_settings
+
     settings = get_settings()
     report = asyncio.run(_with_runtime(settings, lambda rt: rt.ingest(folder, force=force)))
     target = "database + Pinecone" if settings.pinecone_enabled else "database"
@@ -55,14 +56,24 @@ def kb_ingest(
 
 @kb_cli.command("eval")
 def kb_eval(
-    questions: Path = typer.Option(DEFAULT_QUESTIONS_PATH, help="JSONL evaluation questions."),
+    questions: Path | None = typer.Option(
+        None, help="JSONL evaluation questions (default: the shipped set)."
+    ),
     local: bool = typer.Option(False, help="Evaluate the local index even if Pinecone is set."),
     min_recall: float = typer.Option(0.0, help="Exit 1 when recall@5 is below this."),
 ) -> None:
     """Print recall@5 and MRR of the configured retriever over the evaluation questions."""
+    import asyncio
+
+    from app.agent.knowledge import DEFAULT_QUESTIONS_PATH
+    from app.agent.knowledge.evaluation import answerable, evaluate, load_questions
+    from app.agent.retrieval.base import TOP_K
+    from app.core.config import get_settings
+
+    questions = questions or DEFAULT_QUESTIONS_PATH
     settings = get_settings()
 
-    async def run(runtime: AgentRuntime) -> tuple[dict[str, list[str]], list[str]]:
+    async def run(runtime: "AgentRuntime") -> tuple[dict[str, list[str]], list[str]]:
         retriever = runtime.local if local else runtime.retriever
         found: dict[str, list[str]] = {}
         for question in load_questions(questions):
@@ -91,6 +102,15 @@ def kb_eval(
 
 def mcp() -> None:
     """Serve the MCP tools over stdio, as the user of $VAULTRA_TOKEN (a personal access token)."""
+    import asyncio
+    import sys
+
+    from app.agent.mcp_server import build_mcp_server
+    from app.auth import service as auth_service
+    from app.core.config import get_settings
+    from app.core.errors import Unauthorized
+    from app.core.logging import configure_logging
+
     token = os.environ.get("VAULTRA_TOKEN", "").strip()
     if not token:
         typer.echo(
@@ -101,7 +121,7 @@ def mcp() -> None:
     configure_logging("WARNING", stream=sys.stderr)
     settings = get_settings()
 
-    async def serve(runtime: AgentRuntime) -> None:
+    async def serve(runtime: "AgentRuntime") -> None:
         try:
             async with runtime.database.session() as session:
                 await auth_service.authenticate(session, settings, token)

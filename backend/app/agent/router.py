@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse
 
 from app.agent import service
 from app.agent.dependencies import OwnedConversation
@@ -37,6 +37,11 @@ from app.users.models import User
 from app.users.service import BusinessAccess
 
 logger = logging.getLogger("vaultra.agent")
+
+# A comment line (": ping") this often while an answer is being written, so that a proxy or load
+# balancer does not close a quiet stream: nginx's default read timeout is 60 s, many load
+# balancers idle out at 60 s, and a tool call on a slow model can keep the stream silent longer.
+SSE_PING_SECONDS = 15.0
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
@@ -95,7 +100,7 @@ async def chat(
 
 @router.post(
     "/chat/stream",
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={
         200: {
             "content": {"text/event-stream": {}},
@@ -112,8 +117,11 @@ async def chat_stream(
     user: CurrentUser,
     access: CurrentBusiness,
     body: ChatRequest,
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """The same as /chat, streamed as the answer is written."""
+    # Server-sent events through sse-starlette: keep-alive pings every SSE_PING_SECONDS, and a
+    # client that goes away (a closed tab) stops the turn at once, so the model is not paid for
+    # an answer nobody reads; the question stays stored, the unfinished reply does not.
     conversation, user_message, history = await _start_turn(session, user, access, body)
     # The request's unit of work commits the question before the stream starts.
     stream = _sse_stream(
@@ -126,10 +134,9 @@ async def chat_stream(
         message=body.message,
         history=history,
     )
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    # "\n" between lines, as the web app's reader and most clients split on "\n\n".
+    return EventSourceResponse(
+        stream, sep="\n", ping=SSE_PING_SECONDS, headers={"Cache-Control": "no-cache"}
     )
 
 
@@ -234,8 +241,9 @@ async def _result(events: AsyncIterator[TurnEvent]) -> TurnResult:
     raise RuntimeError("the turn ended without a result")
 
 
-def _sse(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str, ensure_ascii=False)}\n\n"
+def _sse(event: str, data: dict[str, Any]) -> dict[str, str]:
+    """One event for EventSourceResponse: its name, and its data as one line of JSON."""
+    return {"event": event, "data": json.dumps(data, default=str, ensure_ascii=False)}
 
 
 async def _sse_stream(
@@ -248,7 +256,7 @@ async def _sse_stream(
     user_message_id: uuid.UUID,
     message: str,
     history: list[tuple[MessageRole, str]],
-) -> AsyncIterator[str]:
+) -> AsyncIterator[dict[str, str]]:
     yield _sse(
         "message_start",
         {

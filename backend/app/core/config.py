@@ -3,6 +3,7 @@
 import base64
 import ipaddress
 import math
+import os
 import secrets
 import string
 from enum import StrEnum
@@ -15,6 +16,11 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
+# `.env` is found beside the package (backend/.env), whatever the working directory;
+# VAULTRA_ENV_FILE names another one.
+ENV_FILE_VARIABLE = "VAULTRA_ENV_FILE"
+# Set by `vaultra serve` once it has bound its socket: the URL the server is reachable at.
+BOUND_URL_VARIABLE = "VAULTRA_BOUND_URL"
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "placeholder", "xxx", "your-")
 
 # Secrets that production refuses to start without.
@@ -56,10 +62,32 @@ class AppEnv(StrEnum):
     production = "production"
 
 
+class LogFormat(StrEnum):
+    console = "console"
+    json = "json"
+
+
+def env_file() -> Path:
+    """backend/.env, found from the package's location (or $VAULTRA_ENV_FILE)."""
+    return Path(os.environ.get(ENV_FILE_VARIABLE) or BACKEND_DIR / ".env")
+
+
+def bound_url(host: str, port: int) -> str:
+    """The URL a browser on this machine reaches a server bound to `host`:`port` at.
+
+    A wildcard address (0.0.0.0, ::) is reachable on loopback; an IPv6 one is bracketed.
+    """
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - the wildcard is read, not bound
+        host = "127.0.0.1" if host != "::" else "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Settings(BaseSettings):
     # Errors never echo the input: it holds the secrets.
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=BACKEND_DIR / ".env",
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
@@ -67,13 +95,23 @@ class Settings(BaseSettings):
     )
 
     app_env: AppEnv = AppEnv.development
-    app_base_url: str = "http://127.0.0.1:8000"
-    frontend_url: str = "http://127.0.0.1:8000"
-    port: int = 8000
+    # Unset: the URL the server actually bound (`vaultra serve`, any port), else 127.0.0.1:PORT.
+    # Stripe's OAuth redirect and the sandbox's webhooks are built from it.
+    app_base_url: str = ""
+    # Unset: APP_BASE_URL (the web app is served at the same origin).
+    frontend_url: str = ""
+    port: int = Field(default=8000, ge=0, le=65535)
     data_dir: Path = BACKEND_DIR / "data"
     # The web app's build (`astro build`); served at this origin when it holds an index.html.
     frontend_dist: Path = BACKEND_DIR.parent / "frontend" / "dist"
     log_level: str = "INFO"
+    # --- Logs (ops-run) ---
+    # console: one readable line per record; json: one object per line, for a log pipeline.
+    # Unset: console in development, json otherwise.
+    log_format: LogFormat | None = None
+    # Per-logger levels, e.g. "stripe=INFO,httpx=DEBUG"; stripe, httpx and httpcore are at
+    # WARNING unless named here (each request they make is otherwise an INFO line).
+    log_levels: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
 
     database_url: str = ""
     # PostgreSQL connections per process: kept open, plus extra ones opened under load. Requests
@@ -211,6 +249,21 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("log_levels", mode="before")
+    @classmethod
+    def _split_log_levels(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        levels: dict[str, str] = {}
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            name, sep, level = item.partition("=")
+            if not sep or not name.strip() or level.strip().upper() not in _LEVEL_NAMES:
+                raise ValueError(f"{item.strip()!r} is not logger=LEVEL (LEVEL: DEBUG..CRITICAL)")
+            levels[name.strip()] = level.strip().upper()
+        return levels
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _proxy_addresses(cls, value: list[str]) -> list[str]:
@@ -235,6 +288,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _defaults_and_production_checks(self) -> "Settings":
+        if not self.app_base_url:
+            self.app_base_url = os.environ.get(BOUND_URL_VARIABLE) or bound_url(
+                "127.0.0.1", self.port
+            )
+        if not self.frontend_url:
+            self.frontend_url = self.app_base_url
+        if self.log_format is None:
+            development = self.app_env == AppEnv.development
+            self.log_format = LogFormat.console if development else LogFormat.json
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'vaultra.db'}"
         if self.app_env == AppEnv.test and "jobs_scheduler_enabled" not in self.model_fields_set:
@@ -315,6 +377,7 @@ class Settings(BaseSettings):
         return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*")
 
 
@@ -372,4 +435,4 @@ def _persistent_dev_secret(path: Path) -> str:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())  # type: ignore[call-arg]

@@ -1,13 +1,18 @@
-"""Structured JSON logs carrying the request id, with credentials redacted."""
+"""Logs carrying the request id, with credentials redacted: JSON lines for a log pipeline
+(production), or one readable line per record on a console (development)."""
 
 import json
 import logging
 import re
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app.core.request_context import current_request_id
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 # `color_message` is uvicorn's copy of the message with ANSI colour codes.
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -103,15 +108,61 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
+class ConsoleFormatter(logging.Formatter):
+    """`05:41:07 INFO  vaultra  started env=development db=sqlite [request id]`: the time (UTC),
+    the level, the logger, the message and the caller's fields, on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
+        fields = " ".join(
+            f"{key}={value}" for key, value in vars(record).items() if key not in _RESERVED
+        )
+        line = f"{stamp} {record.levelname:<7} {record.name:<8} {record.getMessage()}"
+        if fields:
+            line += f"  {fields}"
+        request_id = current_request_id()
+        if request_id:
+            line += f"  [{request_id}]"
+        if record.exc_info or record.exc_text:
+            line += "\n" + (record.exc_text or self.formatException(record.exc_info))  # type: ignore[arg-type]
+        return line
+
+
+# Each HTTP request these libraries make is an INFO line: below WARNING they are noise, unless
+# LOG_LEVELS asks for them.
+QUIET_LOGGERS = ("stripe", "httpx", "httpcore")
+
+
+def configure_logging(
+    level: str = "INFO",
+    stream: TextIO | None = None,
+    *,
+    log_format: str = "json",
+    levels: Mapping[str, str] | None = None,
+) -> None:
     handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(ConsoleFormatter() if log_format == "console" else JsonFormatter())
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    levels = levels or {}
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(levels.get(name, "WARNING"))
+    for name, named_level in levels.items():
+        logging.getLogger(name).setLevel(named_level.upper())
     # uvicorn's own access log would duplicate ours, without the request id.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+def configure_app_logging(settings: "Settings", stream: TextIO | None = None) -> None:
+    """LOG_LEVEL, LOG_FORMAT and LOG_LEVELS, as every entry point applies them."""
+    configure_logging(
+        settings.log_level,
+        stream,
+        log_format=settings.log_format or "json",
+        levels=settings.log_levels,
+    )

@@ -11,6 +11,14 @@ class ReadinessNotComputed(NotFound):
     detail = (
         "Your readiness score is computed once your Stripe data has synced; check back shortly."
     )
+    # A business with no connected account would wait for ever: it is told what to do instead.
+    not_connected_detail = (
+        "Connect your Stripe account: your readiness score is computed from its data once it "
+        "has synced."
+    )
+
+    def __init__(self, *, connected: bool = True) -> None:
+        super().__init__(None if connected else self.not_connected_detail)
 
 
 class InvalidDateRange(BadRequest):

@@ -46,6 +46,7 @@ from app.metrics.scoring import (
     ReadinessResult,
 )
 from app.metrics.simulation import simulate
+from app.stripe import service as stripe_service
 from app.users.models import Business
 
 TREND_LOOKBACK = timedelta(days=30)
@@ -471,6 +472,12 @@ async def _trend(
     return "improving" if score > reference else "declining"
 
 
+async def _not_computed(session: AsyncSession, business: Business) -> ReadinessNotComputed:
+    """No score yet: one is on its way if Stripe is connected, else the founder must connect."""
+    connected = await stripe_service.is_connected(session, business.id)
+    return ReadinessNotComputed(connected=connected)
+
+
 async def get_readiness(session: AsyncSession, business: Business) -> ReadinessRead:
     """The latest stored score, or one computed from the latest metrics if none is stored."""
     stored = await latest_score(session, business.id)
@@ -491,7 +498,7 @@ async def get_readiness(session: AsyncSession, business: Business) -> ReadinessR
         )
     context = await get_scoring_context(session, business)
     if context is None:
-        raise ReadinessNotComputed()
+        raise await _not_computed(session, business)
     result = context.result
     return ReadinessRead(
         business_id=business.id,
@@ -537,7 +544,7 @@ async def simulate_readiness(
     """The score the business would have with `overrides`; persists nothing."""
     context = await get_scoring_context(session, business)
     if context is None:
-        raise ReadinessNotComputed()
+        raise await _not_computed(session, business)
     try:
         result = simulate(context.inputs, overrides, context.currency)
     except InvalidOverridesError as exc:

@@ -1,20 +1,17 @@
-"""`vaultra stripe ...` and `vaultra sandbox ...` (wired into app/cli.py)."""
+"""`vaultra stripe ...` and `vaultra sandbox ...` (wired into app/cli.py).
 
-import asyncio
-import dataclasses
-import time
+Only typer is imported at the top (app/cli.py says why): the commands import the rest.
+"""
+
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from app.core.config import Settings, get_settings
-from app.core.db import Database
-from app.stripe import service, sync
-from app.stripe.config import WEBHOOK_PATH, sandbox_config, stripe_config
-
 if TYPE_CHECKING:
+    from app.core.config import Settings
+    from app.stripe.sync import SyncResult
     from stripe_sandbox.config import SandboxConfig
 
 stripe_cli = typer.Typer(help="Stripe data.", no_args_is_help=True)
@@ -29,6 +26,11 @@ def sync_command(
     full: bool = typer.Option(False, "--full", help="Re-read the whole history."),
 ) -> None:
     """Sync one business's connected Stripe account now (resumes an interrupted pass)."""
+    import asyncio
+    import time
+
+    from app.core.config import get_settings
+
     started = time.perf_counter()
     result, counts = asyncio.run(_sync(get_settings(), business_id, full=full))
     seconds = time.perf_counter() - started
@@ -42,8 +44,12 @@ def sync_command(
 
 
 async def _sync(
-    settings: Settings, business_id: uuid.UUID, *, full: bool
-) -> tuple[sync.SyncResult, dict[str, int]]:
+    settings: "Settings", business_id: uuid.UUID, *, full: bool
+) -> tuple["SyncResult", dict[str, int]]:
+    from app.core.db import Database
+    from app.stripe import service, sync
+    from app.stripe.config import stripe_config
+
     db = Database.from_settings(settings)
     try:
         result = await sync.sync_business(db, stripe_config(settings), business_id, full=full)
@@ -69,6 +75,10 @@ def sandbox_serve(
     db_path: str | None = typer.Option(None, "--db", help="Sandbox file (default: data folder)."),
 ) -> None:
     """Serve the sandbox on its own port (the app mounts one itself without STRIPE_SECRET_KEY)."""
+    import dataclasses
+
+    from app.core.config import get_settings
+    from app.stripe.config import sandbox_config
     from stripe_sandbox.cli import serve
 
     changes: dict[str, Any] = {
@@ -99,11 +109,15 @@ def sandbox_advance(
     size: int | None = typer.Option(None, help="As given to `sandbox serve`."),
     db_path: str | None = typer.Option(None, "--db", help="Sandbox file (default: data folder)."),
     webhook_url: str | None = typer.Option(
-        None, help=f"Where events go (default: APP_BASE_URL{WEBHOOK_PATH})."
+        None, help="Where events go (default: APP_BASE_URL/api/v1/webhooks/stripe)."
     ),
 ) -> None:
     """Move the sandbox clock: connected merchants sell, refund, get disputed and paid out, and
     the events are delivered to the running app's webhook."""
+    import dataclasses
+
+    from app.core.config import get_settings
+    from app.stripe.config import sandbox_config
     from stripe_sandbox.cli import advance_clock
 
     changes: dict[str, Any] = {"size": size}

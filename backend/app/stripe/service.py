@@ -79,6 +79,11 @@ async def get_account_by_stripe_id(
     return result.scalar_one_or_none()
 
 
+async def is_connected(session: AsyncSession, business_id: uuid.UUID) -> bool:
+    account = await get_account(session, business_id)
+    return account is not None and account.status == CONNECTED
+
+
 async def connected_business_ids(session: AsyncSession) -> list[uuid.UUID]:
     result = await session.execute(
         select(IntegrationAccount.business_id)

@@ -43,4 +43,5 @@ async def stripe_process_events(ctx: JobContext, business_id: str) -> int:
 
 @job("stripe_process_pending_events", timeout_seconds=10 * 60)
 async def stripe_process_pending_events(ctx: JobContext) -> int:
+    """Apply stored webhook events that no per-business run picked up (the sweeper)."""
     return await webhooks.process_pending_events(ctx.db, stripe_config(ctx.settings))

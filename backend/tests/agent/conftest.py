@@ -1,6 +1,7 @@
 """Agent test set-up: a business with real Stripe-derived numbers, the knowledge base, and
 apps built with custom settings (a local OpenAI-compatible server, a fake Pinecone)."""
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -153,6 +154,8 @@ class FakeOpenAI:
     script: list[Step] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
+    # How long each chat completion takes to start answering (a slow model).
+    delay_seconds: float = 0.0
 
     def app(self) -> Starlette:
         return Starlette(
@@ -165,6 +168,8 @@ class FakeOpenAI:
     async def _chat(self, request: Request) -> Response:
         body = await request.json()
         self.requests.append(body)
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         step = self.script.pop(0) if self.script else {"content": "(script exhausted)"}
         if isinstance(step, int):
             # A tiny Retry-After keeps the SDK's backoff fast in tests.
@@ -287,8 +292,10 @@ SSEEvents = list[tuple[str, dict[str, Any]]]
 
 
 def parse_sse(text: str) -> SSEEvents:
+    """The events, in order; comment lines (keep-alive pings) are skipped."""
     events: SSEEvents = []
     for block in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+        if lines:
+            events.append((lines["event"], json.loads(lines["data"])))
     return events

@@ -1,5 +1,6 @@
 """The tool loop against a local OpenAI-compatible server that scripts the model's moves."""
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -9,9 +10,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.agent import router as agent_router
 from app.agent.models import Message, MessageRole, ToolCall
 from app.core.config import Settings
 from app.core.db import Database
+from app.main import create_app
 from tests.agent.conftest import (
     FakeOpenAI,
     llm_settings,
@@ -19,7 +22,7 @@ from tests.agent.conftest import (
     running_app,
     seed_business_data,
 )
-from tests.conftest import TEST_PASSWORD, Account
+from tests.conftest import TEST_PASSWORD, Account, _clean
 from tests.servers import serve_in_thread
 
 
@@ -316,3 +319,80 @@ async def test_stream_reports_llm_failure(
         assert events[1][1]["code"] == "llm_unavailable"
         messages, _ = await stored(app.state.db, events[0][1]["conversation_id"])
         assert [(m.role, m.content) for m in messages] == [(MessageRole.user, "Stream please")]
+
+
+# --- The stream's transport: sse-starlette's keep-alive pings and disconnect detection ---
+
+
+async def test_a_quiet_stream_is_kept_alive_with_pings(
+    settings: Settings, fake_llm: tuple[FakeOpenAI, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a slow model thinks, the stream carries comment lines, which a proxy counts as
+    traffic and every SSE reader skips (the answer parses the same)."""
+    fake, url = fake_llm
+    monkeypatch.setattr(agent_router, "SSE_PING_SECONDS", 0.05)
+    fake.delay_seconds = 0.4
+    fake.script = [{"content": "Payouts arrive on a rolling schedule."}]
+    async with running_app(llm_settings(settings, url)) as (_app, http):
+        account, business_id = await signup(http)
+        response = await http.post(
+            "/api/v1/agent/chat/stream",
+            json={"business_id": business_id, "message": "When are payouts?"},
+            headers=account.headers,
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["cache-control"] == "no-cache"
+    pings = [line for line in response.text.splitlines() if line.startswith(": ping")]
+    assert len(pings) >= 2, response.text
+    events = parse_sse(response.text)
+    assert events[0][0] == "message_start"
+    assert events[-1][0] == "message_end"
+    assert events[-1][1]["response"] == "Payouts arrive on a rolling schedule."
+
+
+async def test_a_client_that_leaves_stops_the_turn(
+    settings: Settings, fake_llm: tuple[FakeOpenAI, str]
+) -> None:
+    """A closed tab ends the turn at once: the model is not asked again for an answer nobody
+    will read, and only the question is stored. (Served by uvicorn, which reports the
+    disconnect, unlike an in-process transport.)"""
+    fake, url = fake_llm
+    fake.delay_seconds = 1.0
+    fake.script = [
+        {"tool_calls": [("s1", "search_knowledge", {"query": "payouts"})]},
+        {"content": "An answer nobody reads."},
+    ]
+    app_settings = llm_settings(settings, url)
+    with serve_in_thread(create_app(app_settings)) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            account, business_id = await signup(http)
+            body = {"business_id": business_id, "message": "Why do payouts fail?"}
+            async with http.stream(
+                "POST", "/api/v1/agent/chat/stream", json=body, headers=account.headers
+            ) as response:
+                chunks = response.aiter_raw()  # kept: a dropped iterator closes the stream
+                first = (await anext(chunks)).decode()
+                for _ in range(100):  # until the model has been asked
+                    if fake.requests:
+                        break
+                    await asyncio.sleep(0.05)
+            # The connection is closed here, while the model is still on its first answer.
+            conversation_id = parse_sse(first)[0][1]["conversation_id"]
+            await asyncio.sleep(2.5)  # the first answer (1 s) and a second one (1 s) would be in
+            assert len(fake.requests) == 1
+            response = await http.get(
+                f"/api/v1/agent/conversations/{conversation_id}",
+                params={"business_id": business_id},
+                headers=account.headers,
+            )
+            assert response.status_code == 200, response.text
+            messages = response.json()["messages"]
+            assert [(m["role"], m["content"]) for m in messages] == [
+                ("user", "Why do payouts fail?")
+            ]
+    database = Database.from_settings(app_settings)
+    try:
+        await _clean(database)
+    finally:
+        await database.dispose()

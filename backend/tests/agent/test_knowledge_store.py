@@ -8,11 +8,11 @@ import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from app.agent import cli as agent_cli
 from app.agent.knowledge import DEFAULT_KNOWLEDGE_DIR, DEFAULT_QUESTIONS_PATH, load_documents
 from app.agent.knowledge.evaluation import evaluate, load_questions
 from app.agent.runtime import AgentRuntime
 from app.cli import cli
+from app.core import config
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
 from tests.agent.conftest import running_app
@@ -72,7 +72,7 @@ async def test_local_recall_meets_the_goal(knowledge: AgentRuntime) -> None:
 
 
 def test_kb_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    monkeypatch.setattr(agent_cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(config, "get_settings", lambda: settings)
     runner = CliRunner()
     try:
         empty = runner.invoke(cli, ["kb", "eval"])
@@ -94,7 +94,7 @@ def test_kb_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, folder: Pat
 
 
 def test_mcp_cli_needs_a_valid_token(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(agent_cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(config, "get_settings", lambda: settings)
     runner = CliRunner()
     missing = runner.invoke(cli, ["mcp"], env={"VAULTRA_TOKEN": ""})
     assert missing.exit_code == 2

@@ -1,6 +1,10 @@
 """Error shape, operations endpoints, headers and the OpenAPI document."""
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -8,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import REDIS_URL
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -142,3 +148,21 @@ async def test_openapi_documents_the_errors_of_each_dependency(client: httpx.Asy
     assert set(users_me) == {"200", "401"}
     ready = schema["paths"]["/health/ready"]["get"]["responses"]
     assert ready["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/HealthStatus")
+
+
+def test_importing_the_app_module_builds_nothing(tmp_path: Path) -> None:
+    """Servers call the factory (`app.main:serve_app`); an import alone (a test collecting, a
+    tool reading the module) writes no sandbox file or database and builds no app."""
+    data = tmp_path / "data"
+    code = "import app.main as m; assert not hasattr(m, 'app'); print(callable(m.serve_app))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(BACKEND_DIR), "DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert not data.exists()

@@ -1,17 +1,21 @@
-"""`vaultra serve`, the command the container image and `make run` start the API with."""
+"""The `vaultra` command: `serve`, which the container image and `make run` start the API with,
+and a `--help` that answers at once."""
 
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.servers import free_port
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
 
 SPOOFED = "198.51.100.7"
 # Not uvicorn's default (127.0.0.1), and given in a .env file, which only the settings read.
@@ -37,6 +41,9 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     (workdir / ".env").write_text(f"FORWARDED_ALLOW_IPS={PROXY}\n")
     env = {
         **os.environ,
+        # This checkout's code, whatever the working directory.
+        "PYTHONPATH": str(BACKEND_DIR),
+        "VAULTRA_ENV_FILE": str(workdir / ".env"),
         "APP_ENV": "test",
         "DATABASE_URL": database_url,
         "DATA_DIR": str(workdir / "data"),
@@ -93,3 +100,79 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(served: Served) -> Non
     }
     assert clients["from-untrusted"] == "127.0.0.1"
     assert clients["from-proxy"] == SPOOFED
+
+
+def run_cli(*args: str, code: str = "from app.cli import main; main()") -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=BACKEND_DIR,
+        env={**os.environ, "PYTHONPATH": str(BACKEND_DIR), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+# Loaded only by the commands that use them: the app, its web framework, the database and the SDKs.
+HEAVY_MODULES = (
+    "app.main",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "pydantic",
+    "stripe",
+    "openai",
+    "pinecone",
+    "mcp",
+    "arq",
+    "redis",
+    "httpx",
+    "tiktoken",
+)
+
+CHECK_HELP_IMPORTS = f"""
+import sys
+from app.cli import cli
+try:
+    cli(["--help"])
+except SystemExit:
+    pass
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in {HEAVY_MODULES!r}
+                or name == "app.main")
+print("LOADED", loaded)
+"""
+
+
+def test_help_imports_neither_the_app_nor_the_sdks() -> None:
+    output = run_cli(code=CHECK_HELP_IMPORTS)
+    for command in ("serve", "db", "jobs", "sandbox", "kb", "worker"):
+        assert command in output
+    assert output.splitlines()[-1] == "LOADED []"
+
+
+def test_help_answers_within_half_a_second() -> None:
+    run_cli("--help")  # warm the file cache
+    # The best of three: a busy machine's scheduler is not the command's cost.
+    best = min(_timed(lambda: run_cli("--help")) for _ in range(3))
+    assert best <= 0.5, f"vaultra --help took {best:.2f} s"
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def test_jobs_run_help_lists_each_job_and_what_it_does() -> None:
+    from app.jobs import tasks as _registered_jobs  # noqa: F401
+    from app.jobs.registry import JOBS
+
+    output = run_cli("jobs", "run", "--help")
+    for name, spec in JOBS.items():
+        summary = (spec.function.__doc__ or "").strip().splitlines()[0]
+        assert summary, f"job {name} has no docstring to describe it"
+        assert f"{name}: {summary[:40]}" in " ".join(output.split())

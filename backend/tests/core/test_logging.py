@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.core.db import Database
-from app.core.logging import JsonFormatter, configure_logging
+from app.core.logging import ConsoleFormatter, JsonFormatter, configure_logging
 from app.core.security import hash_password
 from tests.conftest import TEST_PASSWORD
 
@@ -138,3 +138,27 @@ async def refusing_inserts_into_users(db: Database) -> AsyncIterator[None]:
         async with db.engine.begin() as connection:
             for statement in drop:
                 await connection.execute(text(statement))
+
+
+def test_the_console_format_is_one_readable_line_with_the_fields() -> None:
+    record = logging.LogRecord("vaultra", logging.INFO, __file__, 1, "started", None, None)
+    record.__dict__.update(env="development", db="sqlite")
+    line = ConsoleFormatter().format(record)
+    assert "\n" not in line
+    assert not line.startswith("{")
+    assert "INFO" in line
+    assert "started" in line
+    assert "env=development db=sqlite" in line
+
+
+def test_stripe_and_httpx_are_quiet_below_warning_unless_asked() -> None:
+    try:
+        configure_logging("INFO", io.StringIO(), log_format="console")
+        for name in ("stripe", "httpx"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO)
+            assert logging.getLogger(name).isEnabledFor(logging.WARNING)
+        configure_logging("INFO", io.StringIO(), levels={"stripe": "INFO"})
+        assert logging.getLogger("stripe").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    finally:
+        configure_logging("INFO")

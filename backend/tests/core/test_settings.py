@@ -6,7 +6,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import Settings
+from app.core.config import (
+    BACKEND_DIR,
+    BOUND_URL_VARIABLE,
+    ENV_FILE_VARIABLE,
+    Settings,
+    bound_url,
+    env_file,
+    get_settings,
+)
 from stripe_sandbox import SandboxConfig
 
 STRONG_SECRET = secrets.token_urlsafe(48)
@@ -137,3 +145,73 @@ def test_forwarded_allow_ips_are_addresses_and_never_everyone_in_production(
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None, forwarded_allow_ips="10.0.0.0/8,load-balancer")  # type: ignore[call-arg]
     assert "'load-balancer' is not an IP address or network" in str(error.value)
+
+
+# --- First run anywhere (ops-run) ---
+
+
+def test_env_file_is_found_beside_the_package_not_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(ENV_FILE_VARIABLE, raising=False)
+    assert env_file() == BACKEND_DIR / ".env"
+    assert BACKEND_DIR.joinpath("app", "core", "config.py").is_file()
+
+    other = tmp_path / "elsewhere.env"
+    other.write_text("PORT=8123\nLOG_LEVEL=DEBUG\n")
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(other))
+    for name in ("PORT", "LOG_LEVEL", "APP_BASE_URL", BOUND_URL_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert settings.port == 8123
+    assert settings.log_level == "DEBUG"
+    assert settings.app_base_url == "http://127.0.0.1:8123"
+
+
+def test_unset_urls_follow_the_address_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BOUND_URL_VARIABLE, raising=False)
+    settings = Settings(_env_file=None, port=8765)  # type: ignore[call-arg]
+    assert settings.app_base_url == "http://127.0.0.1:8765"
+    assert settings.frontend_url == "http://127.0.0.1:8765"
+    assert "127.0.0.1:8765" in settings.mcp_allowed_hosts
+
+    # What `vaultra serve` bound (PORT=0 included) wins over PORT...
+    monkeypatch.setenv(BOUND_URL_VARIABLE, "http://127.0.0.1:41234")
+    settings = Settings(_env_file=None, port=0)  # type: ignore[call-arg]
+    assert settings.app_base_url == settings.frontend_url == "http://127.0.0.1:41234"
+    # ...and a configured URL wins over both.
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, app_base_url="https://api.example.com", frontend_url="https://example.com"
+    )
+    assert settings.app_base_url == "https://api.example.com"
+    assert settings.frontend_url == "https://example.com"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 8765, "http://127.0.0.1:8765"),
+        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),
+        ("::", 8000, "http://[::1]:8000"),
+        ("::1", 9000, "http://[::1]:9000"),
+        ("localhost", 80, "http://localhost:80"),
+    ],
+)
+def test_bound_url_is_what_a_local_browser_reaches(host: str, port: int, url: str) -> None:
+    assert bound_url(host, port) == url
+
+
+def test_log_format_and_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    development = Settings(_env_file=None, app_env="development")  # type: ignore[call-arg]
+    assert development.log_format == "console"
+    assert production(Path("/tmp")).log_format == "json"
+    monkeypatch.setenv("LOG_LEVELS", "stripe=info, httpx=DEBUG")
+    assert Settings(_env_file=None).log_levels == {"stripe": "INFO", "httpx": "DEBUG"}  # type: ignore[call-arg]
+    monkeypatch.setenv("LOG_LEVELS", "stripe=loud")
+    with pytest.raises(ValidationError, match="logger=LEVEL"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -47,6 +47,8 @@ async def test_metrics_and_readiness(make_account, client: httpx.AsyncClient, db
     response = await client.get(f"{API}/readiness", params=params, headers=account.headers)
     assert response.status_code == 404
     assert response.json()["code"] == "readiness_not_computed"
+    # Not connected: waiting would not help, so the founder is told to connect Stripe.
+    assert response.json()["detail"].startswith("Connect your Stripe account")
 
     await seed(db, business["id"])
     response = await client.get(f"{API}/metrics", params=params, headers=account.headers)
