@@ -54,6 +54,8 @@ class SmtpServer:
     refusals: dict[str, list[str]] = field(default_factory=dict)
     # Called with each accepted message before the server answers 250.
     on_accept: Any = None
+    # Called with each recipient (RCPT TO) before the server answers.
+    on_rcpt: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, address: str) -> list[Received]:
@@ -68,6 +70,19 @@ class SmtpServer:
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def handle_RCPT(
+        self,
+        server: SMTPServer,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if self.server.on_rcpt is not None:
+            self.server.on_rcpt(address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
         for rcpt in envelope.rcpt_tos:
