@@ -44,7 +44,8 @@ async def test_a_dispute_ratio_crossing_alerts_once(
     await _refresh(app, business_id)
     async with db.session() as session:
         state = await session.get(AlertState, business_id)
-        assert state is not None and state.dispute_level == 0
+        assert state is not None
+        assert state.dispute_level == 0
 
     # 600 charges last month (and the month before): the 4th dispute makes 0.67% (over 0.65%),
     # the 5th 0.83% (under 0.9%). Five events, five refreshes: one alert per member.

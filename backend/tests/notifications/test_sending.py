@@ -71,7 +71,8 @@ async def test_a_digest_arrives_with_both_parts_working_links_and_one_click_unsu
     assert message["To"] == owner.user["email"]
     assert re.fullmatch(r"Vaultra weekly digest for Acme: score \d+", str(message["Subject"]))
     assert message["Message-ID"] == f"<{row.message_key}@vaultra.test>"
-    assert row.status == OutboxStatus.sent and row.sent_at is not None
+    assert row.status == OutboxStatus.sent
+    assert row.sent_at is not None
     score = str(message["Subject"]).rsplit(" ", 1)[1]
     for part in (mail.text, mail.html):
         assert f"Score {score}/100" in part
@@ -169,7 +170,8 @@ async def test_temporary_failures_are_retried_with_backoff_and_permanent_ones_re
     report = await sender.send_due(db, settings, now=utcnow() + timedelta(minutes=2))
     assert report.sent == 1
     [retried] = await outbox(db, to="later@example.com")
-    assert retried.status == OutboxStatus.sent and retried.attempts == 2
+    assert retried.status == OutboxStatus.sent
+    assert retried.attempts == 2
     assert smtp_server.message_ids() == [f"<{later}@vaultra.test>"]
 
 
@@ -188,7 +190,8 @@ async def test_an_unreachable_server_is_retried_then_the_failure_recorded(
         now = row.next_attempt_at
     assert report.failed == 1
     assert row.status == OutboxStatus.failed
-    assert row.last_error is not None and "ConnectError" in row.last_error
+    assert row.last_error is not None
+    assert "ConnectError" in row.last_error
     # 1 + 2 + ... + 64 minutes of backoff.
     assert row.next_attempt_at - row.created_at >= timedelta(minutes=127)
 
@@ -292,7 +295,8 @@ async def test_a_sender_killed_before_data_is_followed_by_exactly_one_send(
     assert (await sender.send_due(db, settings, now=later)).sent == 0
     assert smtp_server.message_ids() == [f"<{key}@vaultra.test>"]
     [row] = await outbox(db, to="early@example.com")
-    assert row.status == OutboxStatus.sent and row.attempts == 2
+    assert row.status == OutboxStatus.sent
+    assert row.attempts == 2
 
 
 async def test_each_message_has_its_own_message_id(
