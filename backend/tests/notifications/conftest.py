@@ -35,7 +35,8 @@ class Received:
     def text(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
         assert part is not None
-        return str(part.get_content())  # type: ignore[attr-defined]
+        # As a mail client shows it: SMTP's CRLF line ends as "\n".
+        return str(part.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
 
     @property
     def html(self) -> str:

@@ -10,9 +10,12 @@ from sqlalchemy import update
 
 from app.core.db import Database, utcnow
 from app.jobs.queue import enqueue
+from app.metrics import service as metrics_service
+from app.notifications import alerts
 from app.notifications.models import AlertState, OutboxStatus
 from app.notifications.tasks import ALERTS_JOB
 from app.stripe.models import IntegrationAccount
+from app.users import service as users_service
 from app.users.models import Role
 from tests.conftest import Account
 from tests.notifications.conftest import SmtpServer, add_member, outbox
@@ -23,6 +26,8 @@ from tests.notifications.helpers import (
     post_event,
     previous_months,
 )
+from tests.notifications.test_digest import TROUBLED
+from tests.recommendations.conftest import put_snapshot
 
 
 async def _refresh(app: FastAPI, business_id: uuid.UUID) -> None:
@@ -163,3 +168,37 @@ async def test_a_sync_failing_for_a_day_alerts_once_per_streak(
     assert len(await sweep()) == 1
     await sync_failed(hours_ago=30)
     assert len(await sweep()) == 2
+
+
+async def test_a_tier_change_alerts_once_per_change(
+    app: FastAPI, db: Database, make_account: Any, smtp_server: SmtpServer
+) -> None:
+    owner: Account = await make_account()
+    created = await owner.create_business("Tiered Inc")
+    async with db.session() as session:
+        business = await users_service.get_business(session, uuid.UUID(created["id"]))
+    assert business is not None
+
+    async def rescore(**metrics: Any) -> None:
+        """What a refresh does after its rollup: score, recommend, evaluate the alerts."""
+        await put_snapshot(db, business, at_time=utcnow(), **metrics)
+        async with db.session() as session:
+            await metrics_service.compute_readiness(session, business)
+            await alerts.evaluate_business(session, business, app.state.settings)
+        await app.state.queue.join()
+
+    def subjects() -> list[str]:
+        return [str(r.message["Subject"]) for r in smtp_server.to(owner.user["email"])]
+
+    await rescore()  # the first score only sets the baseline
+    assert subjects() == []
+    await rescore(**TROUBLED)
+    assert "Vaultra: Tiered Inc's readiness tier fell to Not ready" in subjects()
+    tier_alerts = len(await outbox(db, kind="alert_tier"))
+    assert tier_alerts == 1
+    await rescore(**TROUBLED)  # the same tier again: nothing
+    assert len(await outbox(db, kind="alert_tier")) == 1
+    await rescore()
+    assert subjects()[-1] == "Vaultra: Tiered Inc's readiness tier rose to Strong"
+    [mail] = [r for r in smtp_server.to(owner.user["email"]) if "rose" in str(r.message["Subject"])]
+    assert "from Not ready to Strong" in mail.text
