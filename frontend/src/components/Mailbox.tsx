@@ -45,11 +45,11 @@ function MailboxList() {
   const [error, setError] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
-  const [to, setTo] = useState(() => new URLSearchParams(location.search).get("to") ?? "");
+  const [to, setTo] = useState("");
 
-  const load = useCallback(() => {
+  const load = useCallback((recipient: string) => {
     setError(null);
-    const query = to.includes("@") ? { to: to.trim() } : {};
+    const query = recipient.includes("@") ? { to: recipient.trim() } : {};
     api.GET("/api/v1/dev/mailbox", { params: { query } }).then(
       ({ data, error: failure, response }) => {
         if (data) {
@@ -60,8 +60,13 @@ function MailboxList() {
       },
       () => setError(errorMessage(null)),
     );
-  }, [to]);
-  useEffect(load, [load]);
+  }, []);
+  // `?to=` narrows the list (read here: the page is pre-rendered without a URL).
+  useEffect(() => {
+    const wanted = new URLSearchParams(location.search).get("to") ?? "";
+    setTo(wanted);
+    load(wanted);
+  }, [load]);
 
   if (unavailable) {
     return <p className="state">The development mailbox is not available on this server.</p>;
@@ -70,7 +75,7 @@ function MailboxList() {
     return (
       <div className="state error" role="alert">
         <p>{error}</p>
-        <button type="button" className="button secondary" onClick={load}>
+        <button type="button" className="button secondary" onClick={() => load(to)}>
           Try again
         </button>
       </div>
@@ -94,7 +99,7 @@ function MailboxList() {
         className="mailbox-filter"
         onSubmit={(event) => {
           event.preventDefault();
-          load();
+          load(to);
         }}
       >
         <label htmlFor="mailbox-to">Recipient</label>

@@ -26,10 +26,14 @@ export default function Unsubscribe() {
 }
 
 function UnsubscribeForm() {
-  const [token] = useState(() => new URLSearchParams(location.search).get("token") ?? "");
+  const [token, setToken] = useState<string | null>(null);
   const [state, setState] = useState<State>({ kind: "loading" });
 
+  // Read here, not while rendering: the page is pre-rendered without a URL.
+  useEffect(() => setToken(new URLSearchParams(location.search).get("token") ?? ""), []);
+
   const load = () => {
+    if (token === null) return;
     if (!token) {
       setState({ kind: "invalid", message: INVALID });
       return;
@@ -49,7 +53,9 @@ function UnsubscribeForm() {
   const confirm = async (target: Target) => {
     setState({ kind: "ready", target, busy: true, failed: null });
     try {
-      const { data, error } = await api.POST("/api/v1/notifications/unsubscribe", { params: { query: { token } } });
+      const { data, error } = await api.POST("/api/v1/notifications/unsubscribe", {
+        params: { query: { token: token ?? "" } },
+      });
       if (data) setState({ kind: "done", target: data });
       else setState({ kind: "ready", target, busy: false, failed: errorMessage(error) });
     } catch {
