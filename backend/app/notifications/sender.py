@@ -41,6 +41,7 @@ RETRY_BASE = timedelta(minutes=1)
 # send's SMTP timeouts (30 s each for connect and each command).
 CLAIM_LEASE = timedelta(minutes=5)
 BATCH = 100
+SMTPS_PORT = 465
 UNCONFIRMED = "the sender stopped during DATA; not sent again, so it is never delivered twice"
 
 
@@ -291,7 +292,9 @@ async def _deliver(
         port=settings.smtp_port,
         username=settings.smtp_username or None,
         password=password if settings.smtp_username else None,
-        start_tls=settings.smtp_starttls,
+        # Port 465 is TLS from the first byte (RFC 8314); elsewhere STARTTLS if configured.
+        use_tls=settings.smtp_port == SMTPS_PORT,
+        start_tls=settings.smtp_starttls and settings.smtp_port != SMTPS_PORT,
         timeout=settings.smtp_timeout_seconds,
     )
     sender = parseaddr(settings.email_from)[1]

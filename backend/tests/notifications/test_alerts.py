@@ -72,6 +72,10 @@ async def test_a_dispute_ratio_crossing_alerts_once(
     assert "dispute ratio for the last month is 0.67%, over 0.65%" in mail.text
     assert "Hi Ada Owner," in mail.text
     assert all(r.status == OutboxStatus.sent for r in await outbox(db, kind="alert_dispute"))
+    # No customer of the business appears in any email (the charges have customers cus_0…149).
+    for received in smtp_server.received:
+        assert "cus_" not in received.text
+        assert "cus_" not in received.html
 
     # Crossing the next threshold is a new crossing: 6 disputes = 1.0%, over 0.9%.
     await dispute_event(app, client, account_id, charges[5], m1 + timedelta(days=6))
