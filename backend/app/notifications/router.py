@@ -6,9 +6,11 @@ Unsubscribing needs no login: the signed token in the link names the user, busin
 ignored); `GET` with the same token says what it would turn off, for the /unsubscribe page.
 """
 
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
 
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep, SettingsDep
@@ -27,6 +29,8 @@ from app.users.dependencies import CurrentBusiness
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 dev_router = APIRouter(prefix="/dev", tags=["development"])
+# The /dev/mailbox page when there is no web build (an API-only `vaultra serve`).
+dev_page_router = APIRouter(include_in_schema=False)
 
 
 def _read(business_id: object, preferences: service.Preferences) -> NotificationPreferencesRead:
@@ -125,3 +129,26 @@ async def read_mailbox(
         ],
         smtp_configured=settings.smtp_enabled,
     )
+
+
+_MAILBOX_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Development mailbox · Vaultra</title></head><body>
+<h1>Development mailbox</h1><p>{note}</p>{items}</body></html>"""
+
+
+@dev_page_router.get("/dev/mailbox", response_class=HTMLResponse)
+async def mailbox_page(session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    """The outbox as a plain page, newest first (the web app has its own when built)."""
+    emails = await service.list_outbox(session, limit=50)
+    items = "".join(
+        f"<article><h2>{escape(email.subject)}</h2><p>To {escape(email.to)} · "
+        f"{email.created_at:%Y-%m-%d %H:%M} UTC · {escape(email.status)}</p>"
+        f"<pre>{escape(email.body)}</pre></article>"
+        for email in emails
+    )
+    note = (
+        "SMTP is configured: these emails are also sent."
+        if settings.smtp_enabled
+        else "No SMTP server is configured: emails stay here and are never sent."
+    )
+    return HTMLResponse(_MAILBOX_PAGE.format(note=note, items=items or "<p>No email yet.</p>"))

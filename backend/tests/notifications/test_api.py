@@ -229,3 +229,19 @@ def _uuid(value: str) -> Any:
     import uuid
 
     return uuid.UUID(value)
+
+
+async def test_without_a_web_build_dev_mailbox_is_a_plain_page(
+    app: FastAPI, client: httpx.AsyncClient, db: Database
+) -> None:
+    async with db.session() as session:
+        await service.enqueue_email(
+            session, to="plain@example.com", subject="Plain <page>", text="Line one\nhttp://x/y"
+        )
+    await app.state.queue.join()
+    response = await client.get("/dev/mailbox")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h2>Plain &lt;page&gt;</h2>" in response.text
+    assert "To plain@example.com" in response.text
+    assert "Line one\nhttp://x/y" in response.text
