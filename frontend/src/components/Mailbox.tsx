@@ -3,25 +3,23 @@ import { useCallback, useEffect, useState } from "react";
 import "../styles/mailbox.css";
 import { api, errorMessage, type Schemas } from "../lib/api";
 import { formatDateTime } from "../lib/format";
+import { splitLinks } from "../lib/mailbox";
 import IslandBoundary from "./IslandBoundary";
 
 type Email = Schemas["OutboxEmailRead"];
 type Box = Schemas["Mailbox"];
 
-const URL_PATTERN = /(https?:\/\/[^\s<>"]+)/g;
-
 /** Plain text with its URLs as links (the text part of an email, as a mail client shows it). */
 function Linkified({ text }: { text: string }) {
-  const parts = text.split(URL_PATTERN);
   return (
     <pre className="mail-text">
-      {parts.map((part, index) =>
-        index % 2 === 1 ? (
-          <a key={index} href={part}>
-            {part}
+      {splitLinks(text).map((part, index) =>
+        part.kind === "link" ? (
+          <a key={index} href={part.href}>
+            {part.href}
           </a>
         ) : (
-          part
+          part.text
         ),
       )}
     </pre>
