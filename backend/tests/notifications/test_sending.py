@@ -307,3 +307,18 @@ async def test_each_message_has_its_own_message_id(
     assert len(set(ids)) == 3
     assert ids == [f"<{key}@vaultra.test>" for key in keys]
     assert all(uuid.UUID(key) for key in keys)
+
+
+async def test_without_smtp_mail_is_kept_and_never_sent(
+    db: Database, settings: Settings, smtp_server: SmtpServer
+) -> None:
+    """The embedded default: no SMTP_HOST. Turning SMTP on later does not send what was kept."""
+    await _write(db, "kept@example.com")
+    embedded = settings.model_copy(update={"smtp_host": None})
+    assert not embedded.smtp_enabled
+    report = await sender.send_due(db, embedded)
+    assert (report.kept, report.sent) == (1, 0)
+    [row] = await outbox(db, to="kept@example.com")
+    assert row.status == OutboxStatus.kept
+    assert (await sender.send_due(db, settings)).sent == 0
+    assert smtp_server.received == []
