@@ -195,19 +195,19 @@ def _tier_alert(business: Business, before: str, after: str, score: int, url: st
 def _dispute_alert(business: Business, ratio: float, level: int, url: str) -> Alert:
     threshold = format_percent(DISPUTE_THRESHOLDS[level - 1])
     meaning = {
-        1: "Visa's early-warning level: lenders read it as a risk signal.",
-        2: "the level of Visa's dispute monitoring program.",
-        3: "the excessive level of Visa's and Mastercard's programs: fines and lost "
-        "processing become possible.",
+        1: "That is Visa's early-warning level, and lenders read it as a risk signal.",
+        2: "That is the level of Visa's dispute monitoring program.",
+        3: "That is the excessive level of Visa's and Mastercard's programs, where fines and "
+        "losing card processing become possible.",
     }[level]
     return Alert(
         kind="alert_dispute",
         subject=f"Vaultra: {business.name}'s dispute ratio is over {threshold}",
         intro=[
             f"{business.name}'s dispute ratio for the last month is {format_percent(ratio)}, "
-            f"over {threshold}: {meaning}",
-            "Disputes weigh on the readiness score; answering them and preventing the next "
-            "ones helps.",
+            f"over {threshold}. {meaning}",
+            "Disputes weigh on the readiness score: answering them, and preventing the next "
+            "ones, helps.",
         ],
         action=("See your dispute health", url),
     )
