@@ -116,6 +116,11 @@ async def test_unsubscribe_needs_no_login_only_the_signed_token(
         app.state.settings, _uuid(member.id), _uuid(business_id), "alert_tier"
     )
     headers = {} if role == "nobody" else team[role].headers
+    described = await client.get(
+        "/api/v1/notifications/unsubscribe", params={"token": token}, headers=headers
+    )
+    assert described.status_code == 200
+    assert described.json()["unsubscribed"] is False
     response = await client.post(
         "/api/v1/notifications/unsubscribe", params={"token": token}, headers=headers
     )
@@ -172,6 +177,18 @@ async def test_the_dev_mailbox_lists_the_outbox_without_login(
     assert email["message_id"].endswith("@vaultra.test>")
     bad = await client.get("/api/v1/dev/mailbox", params={"to": "not an address"})
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "member", "outsider", "nobody"])
+async def test_role_matrix_for_the_dev_mailbox(
+    client: httpx.AsyncClient, team: dict[str, Any], role: str
+) -> None:
+    """Outside production anyone reaching the server reads it (that is its purpose: the invitee
+    of a local trial is not signed in); production has no such route."""
+    headers = {} if role == "nobody" else team[role].headers
+    response = await client.get("/api/v1/dev/mailbox", headers=headers)
+    assert response.status_code == 200
+    assert "emails" in response.json()
 
 
 def test_production_has_no_dev_mailbox(settings: Settings) -> None:
