@@ -80,9 +80,10 @@ def build_message(email: OutboxEmail, settings: Settings) -> EmailMessage:
     message["Message-ID"] = message_id(email, settings)
     for name, value in (email.headers or {}).items():
         message[name] = value
-    message.set_content(email.body)
+    # Quoted-printable keeps the message 7-bit (no 8BITMIME needed) and lines short.
+    message.set_content(email.body, cte="quoted-printable")
     if email.html:
-        message.add_alternative(email.html, subtype="html")
+        message.add_alternative(email.html, subtype="html", cte="quoted-printable")
     return message
 
 
@@ -212,8 +213,27 @@ async def _send_one(
         if email is None:
             return
         attempts = email.attempts
-        message = build_message(email, settings)
         recipient = email.to
+        error = ""
+        message: EmailMessage | None = None
+        try:
+            message = build_message(email, settings)
+        except (ValueError, TypeError) as exc:
+            error = f"not a valid message: {type(exc).__name__}: {exc}"
+    if message is None:
+        report.failed += 1
+        report.errors.append(error)
+        await _move(
+            db,
+            email_id,
+            token,
+            source=OutboxStatus.sending,
+            status=OutboxStatus.failed,
+            claim_token=None,
+            claimed_until=None,
+            last_error=error[:500],
+        )
+        return
     try:
         if not await _deliver(db, settings, email_id, token, message, recipient):
             return
@@ -307,6 +327,9 @@ async def _deliver(
             raise _classify(exc) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
+        except UnicodeError as exc:
+            # An address SMTP cannot carry (no SMTPUTF8): sending again would not help.
+            raise _Permanent(f"{type(exc).__name__}: {exc}") from exc
         if not await _move(
             db,
             email_id,

@@ -322,3 +322,26 @@ async def test_without_smtp_mail_is_kept_and_never_sent(
     assert row.status == OutboxStatus.kept
     assert (await sender.send_due(db, settings)).sent == 0
     assert smtp_server.received == []
+
+
+async def test_non_ascii_text_and_dot_lines_arrive_intact_and_a_bad_address_fails(
+    app: FastAPI, db: Database, smtp_server: SmtpServer
+) -> None:
+    async with db.session() as session:
+        await service.enqueue_email(
+            session,
+            to="zoe@example.com",
+            subject="Vaultra: Café Zoë's tier rose to Ready",
+            text="Hi Zoë,\n.\n.. two dots\nBye",
+            html="<p>Zoë ✓</p>",
+        )
+        await service.enqueue_email(session, to="zoë@exämple.com", subject="s", text="t")
+    await app.state.queue.join()
+    [mail] = smtp_server.received
+    assert mail.message["Subject"] == "Vaultra: Café Zoë's tier rose to Ready"
+    assert mail.text == "Hi Zoë,\n.\n.. two dots\nBye\n"
+    assert "<p>Zoë ✓</p>" in mail.html
+    [bad] = await outbox(db, to="zoë@exämple.com")
+    assert bad.status == OutboxStatus.failed
+    assert bad.last_error is not None
+    assert bad.last_error.startswith("UnicodeEncodeError")
