@@ -251,6 +251,7 @@ async def _send_one(
         )
         return
     except _Permanent as exc:
+        logger.warning("email failed", extra={"email_id": str(email_id), "error": str(exc)})
         report.failed += 1
         report.errors.append(str(exc))
         await _move(
@@ -265,6 +266,10 @@ async def _send_one(
         )
         return
     except _Temporary as exc:
+        logger.warning(
+            "email not sent, will retry",
+            extra={"email_id": str(email_id), "attempt": attempts, "error": str(exc)},
+        )
         report.errors.append(str(exc))
         final = attempts >= MAX_ATTEMPTS
         if final:
