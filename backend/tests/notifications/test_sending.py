@@ -209,6 +209,9 @@ def _run_sender(settings: Settings, tmp_path: Path) -> subprocess.Popen[bytes]:
         "SMTP_STARTTLS": "false",
         "EMAIL_FROM": settings.email_from,
         "LOG_LEVEL": "WARNING",
+        # Whatever a local backend/.env says: no Redis, no web build.
+        "REDIS_URL": "",
+        "FRONTEND_DIST": str(tmp_path / "no-web-build"),
     }
     return subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "jobs", "run", sender_job()],
