@@ -1,7 +1,7 @@
 """notifications: outbox states, preferences, alert and digest state
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 05:35:53.863911
 
 The outbox gains what sending needs: a unique message key (the Message-ID, the idempotency key
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import app.core.db
 
 revision: str = '0011'
-down_revision: str | None = '0009'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
