@@ -1,6 +1,7 @@
 """Preferences, unsubscribe and the development mailbox through the API: who may do what."""
 
 import asyncio
+import base64
 import secrets
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,7 @@ def test_production_has_no_dev_mailbox(settings: Settings) -> None:
         stripe_secret_key=SecretStr("sk_live_vaultra_example_key"),
         stripe_webhook_secret=SecretStr("whsec_live_example"),
         stripe_connect_client_id="ca_live_example",
+        report_signing_key=SecretStr(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()),
     )
     paths = set(create_app(production).openapi()["paths"])
     assert "/api/v1/dev/mailbox" not in paths
