@@ -348,3 +348,20 @@ async def test_non_ascii_text_and_dot_lines_arrive_intact_and_a_bad_address_fail
     assert bad.status == OutboxStatus.failed
     assert bad.last_error is not None
     assert bad.last_error.startswith("UnicodeEncodeError")
+
+
+async def test_an_email_rolled_back_with_its_cause_is_never_sent(
+    app: FastAPI, db: Database, smtp_server: SmtpServer
+) -> None:
+    class CauseFailed(Exception):
+        pass
+
+    try:
+        async with db.session() as session:
+            await service.enqueue_email(session, to="never@example.com", subject="s", text="t")
+            raise CauseFailed
+    except CauseFailed:
+        pass
+    await app.state.queue.join()
+    assert await outbox(db) == []
+    assert smtp_server.received == []
