@@ -1,12 +1,15 @@
-"""`vaultra mail ...`: the outbox from the command line (development has no mail server)."""
+"""`vaultra mail ...`: the outbox from the command line (development has no mail server).
+
+Only typer is imported at the top (app/cli.py says why): the command imports the rest.
+"""
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 
-from app.core.config import Settings, get_settings
-from app.core.db import Database
-from app.notifications import sender, service
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 mail_cli = typer.Typer(help="Email: the outbox.", no_args_is_help=True)
 
@@ -18,11 +21,16 @@ def list_mail(
     body: bool = typer.Option(False, "--body", help="Print each plain-text part too."),
 ) -> None:
     """List the outbox, newest first: status, recipient, subject (and the text with --body)."""
+    from app.core.config import get_settings
+
     lines = asyncio.run(_list(get_settings(), to, limit, body))
     typer.echo("\n".join(lines) if lines else "The outbox is empty.")
 
 
-async def _list(settings: Settings, to: str | None, limit: int, body: bool) -> list[str]:
+async def _list(settings: "Settings", to: str | None, limit: int, body: bool) -> list[str]:
+    from app.core.db import Database
+    from app.notifications import sender, service
+
     database = Database.from_settings(settings)
     try:
         async with database.session() as session:
