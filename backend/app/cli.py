@@ -12,6 +12,7 @@ import typer
 
 from app.agent.cli import kb_cli, mcp
 from app.jobs.cli import jobs_cli, worker
+from app.notifications.cli import mail_cli
 from app.stripe.cli import sandbox_cli, stripe_cli
 
 # The standard library's loop, not uvloop: when a worker is saturated, uvloop serves some
@@ -29,6 +30,7 @@ cli.add_typer(stripe_cli, name="stripe")
 cli.add_typer(sandbox_cli, name="sandbox")
 cli.command()(worker)
 cli.add_typer(kb_cli, name="kb")
+cli.add_typer(mail_cli, name="mail")
 cli.command()(mcp)
 
 

@@ -44,6 +44,9 @@ from app.jobs.queue import set_queue
 from app.jobs.registry import JobContext
 from app.jobs.schedule import Scheduler
 from app.metrics.router import router as metrics_router
+from app.notifications.router import dev_page_router as mailbox_page_router
+from app.notifications.router import dev_router as notifications_dev_router
+from app.notifications.router import router as notifications_router
 from app.recommendations.router import router as recommendations_router
 from app.reports.router import pages as report_pages
 from app.reports.router import router as reports_router
@@ -68,6 +71,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     agent_router,
     stripe_router,
     reports_router,
+    notifications_router,
 )
 
 
@@ -145,6 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module_router, prefix=API_PREFIX)
     # The lender's report pages (/r/<token>, /verify) and the published report key.
     app.include_router(report_pages)
+    if settings.app_env != AppEnv.production:
+        # The outbox, readable without a mail server (the /dev/mailbox page).
+        app.include_router(notifications_dev_router, prefix=API_PREFIX)
+        if web is None:
+            app.include_router(mailbox_page_router)
     # MCP over streamable HTTP; its bearer check accepts a JWT or a personal access token.
     app.router.routes.append(Route("/mcp", endpoint=mcp_app, include_in_schema=False))
     app.state.stripe_config = stripe_config(settings)

@@ -236,6 +236,19 @@ class Settings(BaseSettings):
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # --- Email (app/notifications) ---------------------------------------------------------
+    # No SMTP_HOST (the embedded default): mail stays in the outbox, readable at /dev/mailbox
+    # and with `vaultra mail list`, and is never sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # STARTTLS after connecting (port 587); off for a local relay or a test server.
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    email_from: str = "Vaultra <notifications@vaultra.local>"
+    # --- end of email settings --------------------------------------------------------------
+
     @field_validator(
         "google_issuers",
         "mcp_allowed_hosts",
@@ -344,6 +357,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_host.strip())
 
     @property
     def google_enabled(self) -> bool:

@@ -51,6 +51,10 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("generate_recommendations", hour=2, minute=0),
     # Morning in the Americas, afternoon in Europe.
     ScheduledJob("send_notification_digest", hour=13, minute=0),
+    # Notifications: the outbox's retries and anything an enqueue after commit missed; alerts
+    # no refresh brings (a sync failing for a day).
+    ScheduledJob("send_email_outbox"),
+    ScheduledJob("evaluate_notification_alerts", minute=10),
     ScheduledJob("prune_job_runs", hour=3, minute=30),
 )
 

@@ -1,1 +1,2 @@
-"""Notifications: the daily digest of new recommendations, sent through an email interface."""
+"""Notifications: the email outbox sent over SMTP, alerts on each refresh, the digest,
+per-member preferences and one-click unsubscribe (backend/docs/notifications.md)."""

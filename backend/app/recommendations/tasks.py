@@ -8,6 +8,7 @@ from app.jobs.batch import for_each_business, with_business
 from app.jobs.registry import JobContext, job
 from app.metrics import service as metrics_service
 from app.metrics.tasks import as_uuid, target_ids
+from app.notifications import alerts as notification_alerts
 from app.recommendations import service
 from app.users.models import Business
 
@@ -41,5 +42,11 @@ async def refresh(session: AsyncSession, business: Business) -> None:
 # Debounced: a burst of webhooks or sync pages for one business collapses into one refresh.
 @job("refresh_business", debounce_seconds=2)
 async def refresh_business(ctx: JobContext, business_id: uuid.UUID | str) -> dict[str, int]:
-    """Bring one business's metrics, score and recommendations up to date."""
-    return await for_each_business(ctx, [as_uuid(business_id)], with_business(refresh))
+    """Bring one business's metrics, score and recommendations up to date, then evaluate its
+    alerts in the same unit of work (so an alert is written exactly when its cause is)."""
+
+    async def step(session: AsyncSession, business: Business) -> None:
+        await refresh(session, business)
+        await notification_alerts.evaluate_business(session, business, ctx.settings)
+
+    return await for_each_business(ctx, [as_uuid(business_id)], with_business(step))

@@ -157,6 +157,38 @@ async def mark_disconnected(
     await session.flush()
 
 
+# For notifications: a sync failing for a day, and access revoked from Stripe's side.
+DEAUTHORIZED_EVENT = "account.application.deauthorized"
+
+
+async def sync_failing_since(session: AsyncSession, business_id: uuid.UUID) -> datetime | None:
+    """Since when the connected account's syncs have failed (its last success, else its
+    connection), while the latest sync failed; None when it is not failing."""
+    account = await get_account(session, business_id)
+    if account is None or account.status != CONNECTED or account.sync_state != "failed":
+        return None
+    return account.last_synced_at or account.connected_at
+
+
+async def revoked_by_stripe_at(session: AsyncSession, business_id: uuid.UUID) -> datetime | None:
+    """When Stripe said (account.application.deauthorized) that the business's account
+    revoked Vaultra's access, if the account is disconnected because of it; None otherwise
+    (connected, or disconnected by a member from Vaultra)."""
+    account = await get_account(session, business_id)
+    if account is None or account.status != DISCONNECTED:
+        return None
+    result = await session.execute(
+        select(func.max(StripeEvent.created)).where(
+            StripeEvent.business_id == business_id,
+            StripeEvent.type == DEAUTHORIZED_EVENT,
+            StripeEvent.processed_at.is_not(None),
+            StripeEvent.created >= account.connected_at,
+        )
+    )
+    revoked: datetime | None = result.scalar_one_or_none()
+    return revoked
+
+
 async def delete_synced_data(session: AsyncSession, business_id: uuid.UUID) -> None:
     models: tuple[type[Base], ...] = (*OBJECT_TABLES, StripeSyncCursor)
     for model in models:

@@ -50,7 +50,7 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_ATTEMPTS = 10
 # The sweeper leaves fresh events to the job enqueued when they arrived.
 SWEEP_MIN_AGE = timedelta(minutes=1)
-DEAUTHORIZED = "account.application.deauthorized"
+DEAUTHORIZED = service.DEAUTHORIZED_EVENT
 
 
 # The envelope WebhookEvent documents; `created` may run up to a year ahead (the development

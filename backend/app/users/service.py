@@ -157,3 +157,30 @@ async def is_member(session: AsyncSession, user_id: uuid.UUID, business_id: uuid
         )
     )
     return result.first() is not None
+
+
+# --- for notifications ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberContact:
+    """Who to email about a business: its members' ids, addresses and names."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+
+
+async def member_contacts(session: AsyncSession, business_id: uuid.UUID) -> list[MemberContact]:
+    result = await session.execute(
+        select(User.id, User.email, User.name, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.business_id == business_id)
+        .order_by(Membership.created_at, User.id)
+    )
+    return [MemberContact(*row) for row in result.all()]
+
+
+async def all_business_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return list(await session.scalars(select(Business.id).order_by(Business.created_at)))

@@ -20,6 +20,7 @@ from app.auth.models import PersonalAccessToken
 from app.core.config import Settings
 from app.core.db import INT_MAX
 from app.main import create_app
+from app.notifications.models import NotificationPreference
 from app.recommendations.models import Recommendation
 from app.reports.models import ReportShare
 from app.users.models import Business, User
@@ -76,6 +77,14 @@ STORED_IN: dict[str, dict[str, InstrumentedAttribute[Any] | None]] = {
         "expires_in_days": None,
         "sections": None,
         "live": ReportShare.live,
+    },
+    "NotificationPreferencesUpdate": {
+        "business_id": None,
+        "digest": NotificationPreference.digest,
+        "alert_tier": NotificationPreference.alert_tier,
+        "alert_dispute": NotificationPreference.alert_dispute,
+        "alert_sync": NotificationPreference.alert_sync,
+        "alert_stripe_revoked": NotificationPreference.alert_stripe_revoked,
     },
 }
 

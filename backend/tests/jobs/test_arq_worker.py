@@ -39,6 +39,8 @@ async def test_worker_cron_table_is_the_schedule(jobs_settings: Settings) -> Non
         "cron:compute_readiness": (5, None, 0),
         "cron:generate_recommendations": (0, 2, 0),
         "cron:send_notification_digest": (0, 13, 0),
+        "cron:send_email_outbox": (None, None, 0),
+        "cron:evaluate_notification_alerts": (10, None, 0),
         "cron:prune_job_runs": (30, 3, 0),
     }
     assert {entry.name for entry in SCHEDULE} <= set(worker.functions)

@@ -270,6 +270,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dev/mailbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Mailbox
+         * @description Development only (absent in production): the outbox, newest first, so flows that
+         *     email (invitations, alerts) can be tried without a mail server. No login.
+         */
+        get: operations["read_mailbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/stripe": {
         parameters: {
             query?: never;
@@ -405,6 +426,55 @@ export interface paths {
         get: operations["read_metric_history"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Notification Preferences
+         * @description Your email preferences for the business (any member; the defaults until changed:
+         *     weekly digest, every alert on).
+         */
+        get: operations["read_notification_preferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Notification Preferences
+         * @description Change any of your email preferences for the business.
+         */
+        patch: operations["update_notification_preferences"];
+        trace?: never;
+    };
+    "/api/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Unsubscribe
+         * @description What the link turns off, and whether it already is (no login: the token is signed).
+         */
+        get: operations["read_unsubscribe"];
+        put?: never;
+        /**
+         * Unsubscribe
+         * @description Turn the link's kind of email off (one click, RFC 8058; no login). Idempotent.
+         */
+        post: operations["unsubscribe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -954,6 +1024,11 @@ export interface components {
             /** Unit */
             unit: ("days" | "months" | "money" | "ratio" | "cv" | "count" | "factor") | null;
         };
+        /**
+         * DigestFrequency
+         * @enum {string}
+         */
+        DigestFrequency: "daily" | "weekly" | "off";
         /** ErrorResponse */
         ErrorResponse: {
             /** Code */
@@ -1050,6 +1125,16 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** Mailbox */
+        Mailbox: {
+            /** Emails */
+            emails: components["schemas"]["OutboxEmailRead"][];
+            /**
+             * Smtp Configured
+             * @description False: mail is kept here and never sent.
+             */
+            smtp_configured: boolean;
         };
         /** MessageRead */
         MessageRead: {
@@ -1256,6 +1341,94 @@ export interface components {
                 [key: string]: components["schemas"]["MetricValue"];
             };
         };
+        /** NotificationPreferencesRead */
+        NotificationPreferencesRead: {
+            /**
+             * Alert Dispute
+             * @description Email when last month's dispute ratio crosses 0.65%, 0.9% or 1.5%.
+             */
+            alert_dispute: boolean;
+            /**
+             * Alert Stripe Revoked
+             * @description Email when Stripe access is revoked from Stripe's side.
+             */
+            alert_stripe_revoked: boolean;
+            /**
+             * Alert Sync
+             * @description Email when the Stripe sync has failed for 24 hours.
+             */
+            alert_sync: boolean;
+            /**
+             * Alert Tier
+             * @description Email when the readiness tier changes.
+             */
+            alert_tier: boolean;
+            /**
+             * Business Id
+             * Format: uuid
+             */
+            business_id: string;
+            /** @description The readiness digest: daily, weekly or off. */
+            digest: components["schemas"]["DigestFrequency"];
+        };
+        /**
+         * NotificationPreferencesUpdate
+         * @description Any subset of the preferences; `business_id` may instead be a query parameter.
+         */
+        NotificationPreferencesUpdate: {
+            /** Alert Dispute */
+            alert_dispute?: boolean | null;
+            /** Alert Stripe Revoked */
+            alert_stripe_revoked?: boolean | null;
+            /** Alert Sync */
+            alert_sync?: boolean | null;
+            /** Alert Tier */
+            alert_tier?: boolean | null;
+            /** Business Id */
+            business_id?: string | null;
+            digest?: components["schemas"]["DigestFrequency"] | null;
+        };
+        /** OutboxEmailRead */
+        OutboxEmailRead: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Headers */
+            headers: {
+                [key: string]: unknown;
+            };
+            /** Html */
+            html: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Message Id */
+            message_id: string;
+            /** Sent At */
+            sent_at: string | null;
+            status: components["schemas"]["OutboxStatus"];
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
+            /** To */
+            to: string;
+        };
+        /**
+         * OutboxStatus
+         * @enum {string}
+         */
+        OutboxStatus: "pending" | "sending" | "handed_over" | "sent" | "failed" | "unconfirmed" | "kept";
         /**
          * Priority
          * @enum {string}
@@ -1798,6 +1971,29 @@ export interface components {
             message: string;
             /** Required */
             required: number | null;
+        };
+        /** UnsubscribeRead */
+        UnsubscribeRead: {
+            /**
+             * Business Name
+             * @description None when the business no longer exists.
+             */
+            business_name: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "digest" | "alert_tier" | "alert_dispute" | "alert_sync" | "alert_stripe_revoked";
+            /**
+             * Label
+             * @description What the link turns off, e.g. 'dispute ratio alerts'.
+             */
+            label: string;
+            /**
+             * Unsubscribed
+             * @description Whether that kind of email is now off.
+             */
+            unsubscribed: boolean;
         };
         /** UserUpdate */
         UserUpdate: {
@@ -2573,6 +2769,39 @@ export interface operations {
             };
         };
     };
+    read_mailbox: {
+        parameters: {
+            query?: {
+                /** @description Only mail to this. */
+                to?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mailbox"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     disconnect_stripe: {
         parameters: {
             query?: {
@@ -2981,6 +3210,199 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    read_notification_preferences: {
+        parameters: {
+            query?: {
+                /** @description The business; optional when you belong to exactly one. */
+                business_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesRead"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a member of the business, or not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_notification_preferences: {
+        parameters: {
+            query?: {
+                /** @description The business; optional when you belong to exactly one. */
+                business_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesRead"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a member of the business, or not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    read_unsubscribe: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeRead"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeRead"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
