@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import "../styles/members.css";
 import { api, errorMessage, type Schemas } from "../lib/api";
 import { BUSINESS_KEY, isAuthenticated, logout } from "../lib/auth";
+import { formatDateTime } from "../lib/format";
 import { loadMe, type Me } from "../lib/session";
 import IslandBoundary from "./IslandBoundary";
 
@@ -125,7 +126,7 @@ function Invitation() {
         {preview.invited_by ?? "Someone"} invited <strong>{preview.email}</strong> to join{" "}
         <strong>{preview.business_name}</strong> on Vaultra as {ARTICLE[preview.role] ?? preview.role}.
       </p>
-      <p className="muted">The invitation expires on {new Date(preview.expires_at).toLocaleString()}.</p>
+      <p className="muted">The invitation expires on {formatDateTime(preview.expires_at)}.</p>
       {me === null ? (
         <>
           <p>Sign up or log in as {preview.email} to accept it.</p>

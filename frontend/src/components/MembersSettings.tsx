@@ -121,7 +121,9 @@ function Members({ business, me }: { business: BusinessSummary; me: Me }) {
         <ul className="member-list">
           {members.map((member) => {
             const self = member.user_id === me.id;
-            const editable = canChangeRole(myRole, member.role as Role, self);
+            // The only owner can neither leave nor step down (the API answers last_owner).
+            const soleOwner = member.role === "owner" && members.filter((m) => m.role === "owner").length === 1;
+            const editable = canChangeRole(myRole, member.role as Role, self) && !soleOwner;
             const roleId = `role-${member.user_id}`;
             return (
               <li key={member.user_id}>
@@ -153,7 +155,7 @@ function Members({ business, me }: { business: BusinessSummary; me: Me }) {
                   ) : (
                     <span className="role-badge">{ROLE_LABELS[member.role as Role]}</span>
                   )}
-                  {canRemove(myRole, member.role as Role, self) && (
+                  {canRemove(myRole, member.role as Role, self) && !soleOwner && (
                     <button
                       type="button"
                       className="button secondary danger-text small"
