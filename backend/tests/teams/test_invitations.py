@@ -214,3 +214,25 @@ async def test_who_may_invite_whom(
     async with db.session() as session:
         assert await notifications_service.list_outbox(session, to="boss@example.com") == []
         assert await notifications_service.list_outbox(session, to="friend@example.com") == []
+
+
+def test_the_invitation_email_has_a_text_and_an_escaped_html_part() -> None:
+    from datetime import UTC, datetime
+
+    from app.users.models import Role
+
+    link = "http://frontend.test/invitations/accept?token=abc.def"
+    email = teams_service.render_invitation(
+        inviter="Olive <Owner>",
+        business="Bits & <b>Bolts</b>",
+        role=Role.admin,
+        link=link,
+        expires_at=datetime(2026, 12, 10, 6, 0, tzinfo=UTC),
+    )
+    assert email.subject == "Olive <Owner> invited you to Bits & <b>Bolts</b> on Vaultra"
+    assert link in email.text
+    assert "expires on 10 December 2026, 06:00 UTC" in email.text
+    assert "Bits &amp; &lt;b&gt;Bolts&lt;/b&gt;" in email.html
+    assert "<b>Bolts</b>" not in email.html
+    assert f'href="{link}"' in email.html
+    assert "as an admin" in email.html
