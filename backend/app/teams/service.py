@@ -26,6 +26,7 @@ from app.jobs import runs as job_runs
 from app.metrics import service as metrics_service
 from app.notifications import service as notifications_service
 from app.recommendations import service as recommendations_service
+from app.reports import service as reports_service
 from app.stripe import oauth as stripe_oauth
 from app.stripe import service as stripe_service
 from app.stripe.config import StripeConfig
@@ -389,6 +390,7 @@ async def _delete_business(
     await stripe_oauth.revoke_access(session, config, business_id)
     await agent_service.delete_business_data(session, business_id)
     await recommendations_service.delete_business_data(session, business_id)
+    await reports_service.delete_business_data(session, business_id)
     await metrics_service.delete_business_data(session, business_id)
     await stripe_service.delete_business_data(session, business_id)
     await auth_service.delete_business_data(session, business_id)
@@ -413,6 +415,7 @@ async def delete_account(session: AsyncSession, config: StripeConfig, user: User
     for business_id in alone:
         await _delete_business(session, config, business_id)
     await agent_service.delete_user_data(session, user_id)
+    await reports_service.delete_user_data(session, user_id)
     await auth_service.delete_user_data(session, user_id, email)
     await job_runs.delete_runs_mentioning(session, str(user_id))
     await notifications_service.delete_for_recipient(session, email, user_id=user_id)

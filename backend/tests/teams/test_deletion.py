@@ -10,6 +10,7 @@ import asyncio
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
@@ -47,6 +48,8 @@ MUST_BE_FILLED = {
     "agent_tool_calls",
     "job_runs",
     "business_invitations",
+    "report_shares",
+    "report_audit",
     "user_business_memberships",
     "businesses",
 }
@@ -136,6 +139,15 @@ async def fill(
     # The sync's refresh (debounced) computes rollups, snapshots, scores and recommendations.
     await asyncio.sleep(2.5)
     await app_.state.queue.join()
+    # A lender link to the report, opened once.
+    share = await client.post(
+        "/api/v1/reports/shares",
+        json={"business_id": business_id, "label": "First Bank"},
+        headers=owner.headers,
+    )
+    assert share.status_code == 201, share.text
+    opened = await client.get(urlsplit(share.json()["url"]).path)
+    assert opened.status_code == 200
 
 
 async def test_deleting_a_business_leaves_none_of_its_rows(
