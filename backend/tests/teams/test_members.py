@@ -1,10 +1,19 @@
 """Roles and removal: who may change whom, ownership transfer, and the last owner."""
 
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
 
 from app.core.db import Database
+from app.teams.models import Invitation
+from app.users.models import Membership
+from tests.conftest import TEST_DB
 from tests.teams.helpers import invitation_token, invite, make_team
 
 
@@ -115,3 +124,64 @@ async def test_a_member_may_leave(
     )
     assert response.status_code == 204
     assert (await client.get(team.url, headers=team.member.headers)).status_code == 403
+
+
+@asynccontextmanager
+async def rows_held(db: Database, query: Any) -> AsyncIterator[None]:
+    """Holds `query`'s rows locked (FOR UPDATE) for the block, so requests started inside it
+    queue on those rows and then run their checks one after the other, or both at once if the
+    code does not lock them."""
+    async with db.session() as session:
+        await session.execute(query.with_for_update())
+        yield
+        await asyncio.sleep(0.5)  # every request has reached the locked rows
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="row locks: PostgreSQL")
+async def test_two_owners_stepping_down_at_once_leave_one_owner(
+    make_account: Any, client: httpx.AsyncClient, db: Database
+) -> None:
+    team = await make_team(make_account, db)
+    promoted = await client.patch(
+        f"{team.url}/members/{team.admin.id}", json={"role": "owner"}, headers=team.owner.headers
+    )
+    assert promoted.status_code == 200
+    held = select(Membership).where(Membership.business_id == uuid.UUID(team.id))
+    async with rows_held(db, held):
+        step_down = asyncio.create_task(
+            client.patch(
+                f"{team.url}/members/{team.owner.id}",
+                json={"role": "member"},
+                headers=team.owner.headers,
+            )
+        )
+        leave = asyncio.create_task(
+            client.delete(f"{team.url}/members/{team.admin.id}", headers=team.admin.headers)
+        )
+    first, second = await step_down, await leave
+    assert sorted([first.status_code, second.status_code]) in ([200, 409], [204, 409])
+    owners = list((await roles(client, team.url, team.member.headers)).values())
+    assert owners.count("owner") == 1
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="row locks: PostgreSQL")
+async def test_an_invitation_accepted_twice_at_once_is_used_once(
+    make_account: Any, client: httpx.AsyncClient, db: Database
+) -> None:
+    team = await make_team(make_account, db)
+    invitee = await make_account()
+    await invite(client, team.url, team.owner, invitee.user["email"])
+    token = await invitation_token(db, invitee.user["email"])
+    async with rows_held(db, select(Invitation)):
+        tasks = [
+            asyncio.create_task(
+                client.post(
+                    "/api/v1/invitations/accept", json={"token": token}, headers=invitee.headers
+                )
+            )
+            for _ in range(3)
+        ]
+    responses = [await task for task in tasks]
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 410, 410], [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 410} == {"invitation_used"}
