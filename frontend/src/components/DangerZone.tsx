@@ -1,4 +1,4 @@
-import { useState, type SubmitEvent } from "react";
+import { useEffect, useState, type SubmitEvent } from "react";
 
 import "../styles/settings.css";
 import "../styles/members.css";
@@ -15,15 +15,12 @@ import IslandBoundary from "./IslandBoundary";
 export default function DangerZone() {
   return (
     <IslandBoundary name="Deleting data">
-      <BusinessGate>
-        {(business, me) => (
-          <section className="card settings-card danger-card" aria-labelledby="danger-heading">
-            <h2 id="danger-heading">Delete data</h2>
-            <DeleteBusiness key={business.id} business={business} />
-            <DeleteAccount me={me} />
-          </section>
-        )}
-      </BusinessGate>
+      <section className="card settings-card danger-card" aria-labelledby="danger-heading">
+        <h2 id="danger-heading">Delete data</h2>
+        <BusinessGate>{(business) => <DeleteBusiness key={business.id} business={business} />}</BusinessGate>
+        {/* Outside the gate: a user with no business can still delete the account. */}
+        <AccountLoader />
+      </section>
     </IslandBoundary>
   );
 }
@@ -126,6 +123,22 @@ function DeleteBusiness({ business }: { business: BusinessSummary }) {
       )}
     </div>
   );
+}
+
+function AccountLoader() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    loadMe().then(setMe, () => setFailed(true));
+  }, []);
+  if (failed) {
+    return (
+      <p className="field-error" role="alert">
+        Your account could not be loaded. Reload the page to try again.
+      </p>
+    );
+  }
+  return me ? <DeleteAccount me={me} /> : null;
 }
 
 function DeleteAccount({ me }: { me: Me }) {
