@@ -17,7 +17,7 @@ TOKEN = re.compile(r"/invitations/accept\?token=([A-Za-z0-9_\-.]+)")
 
 
 async def invitation_token(db: Database, email: str) -> str:
-    """The token in the newest invitation email to `email`, read from the outbox."""
+    """The token in the newest invitation email to `email`, read from the outbox (newest first)."""
     async with db.session() as session:
         emails = await notifications_service.list_outbox(session, to=email)
     assert emails, f"no email to {email}"
