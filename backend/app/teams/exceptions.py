@@ -43,6 +43,11 @@ class AlreadyMember(Conflict):
     field = "email"
 
 
+class AlreadyJoined(Conflict):
+    code = "already_member"
+    detail = "You are already a member of this business."
+
+
 class TooManyInvitations(Conflict):
     code = "too_many_invitations"
     detail = "This business has too many pending invitations. Withdraw some first."

@@ -31,6 +31,7 @@ from app.stripe import oauth as stripe_oauth
 from app.stripe import service as stripe_service
 from app.stripe.config import StripeConfig
 from app.teams.exceptions import (
+    AlreadyJoined,
     AlreadyMember,
     ConfirmationMismatch,
     InvitationEmailMismatch,
@@ -293,7 +294,7 @@ async def accept(session: AsyncSession, secret: str, user: User, token: str) -> 
     if users_service.normalize_email(user.email) != invitation.email:
         raise InvitationEmailMismatch()
     if await users_service.is_member(session, user.id, invitation.business_id):
-        raise AlreadyMember()
+        raise AlreadyJoined()
     await users_service.add_member(session, invitation.business_id, user.id, invitation.role)
     invitation.accepted_at = utcnow()
     await session.flush()

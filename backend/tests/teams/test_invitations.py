@@ -236,3 +236,28 @@ def test_the_invitation_email_has_a_text_and_an_escaped_html_part() -> None:
     assert "<b>Bolts</b>" not in email.html
     assert f'href="{link}"' in email.html
     assert "as an admin" in email.html
+
+
+async def test_accepting_while_already_a_member_keeps_the_role(
+    make_account: Any, client: httpx.AsyncClient, db: Database
+) -> None:
+    team = await make_team(make_account, db)
+    # Invited by address before joining another way: the invitation is not spent.
+    await invite(client, team.url, team.owner, team.outsider.user["email"], "admin")
+    token = await invitation_token(db, team.outsider.user["email"])
+    async with db.session() as session:
+        from app.users import service as users_service
+        from app.users.models import Role
+
+        await users_service.add_member(
+            session, uuid.UUID(team.id), uuid.UUID(team.outsider.id), Role.member
+        )
+    response = await client.post(
+        "/api/v1/invitations/accept", json={"token": token}, headers=team.outsider.headers
+    )
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "You are already a member of this business.",
+        "code": "already_member",
+    }
+    assert (await client.get(team.url, headers=team.outsider.headers)).json()["role"] == "member"
