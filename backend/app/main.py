@@ -54,6 +54,7 @@ from app.stripe.config import SANDBOX_PATH, mount_sandbox, stripe_config
 from app.stripe.router import router as stripe_router
 from app.stripe.router import webhook_router as stripe_webhook_router
 from app.stripe.webhooks import WebhookInbox
+from app.teams.router import router as teams_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -66,6 +67,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     stripe_webhook_router,
     auth_router,
     users_router,
+    teams_router,
     metrics_router,
     recommendations_router,
     agent_router,

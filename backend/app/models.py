@@ -9,6 +9,7 @@ from app.notifications import models as notifications_models
 from app.recommendations import models as recommendations_models
 from app.reports import models as reports_models
 from app.stripe import models as stripe_models
+from app.teams import models as teams_models
 from app.users import models as users_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "recommendations_models",
     "reports_models",
     "stripe_models",
+    "teams_models",
     "users_models",
 ]

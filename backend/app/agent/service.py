@@ -1,8 +1,9 @@
 """Conversations, messages and tool calls. Services flush; the caller's unit of work commits."""
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agent.events import TurnResult
@@ -147,3 +148,22 @@ async def record_reply(
 def _title(message: str) -> str:
     text = " ".join(message.split())
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+async def _delete_conversations(session: AsyncSession, *where: Any) -> None:
+    # Children first, rather than trusting ON DELETE CASCADE, so the rows go on every dialect.
+    conversations = select(Conversation.id).where(*where)
+    messages = select(Message.id).where(Message.conversation_id.in_(conversations))
+    await session.execute(delete(ToolCall).where(ToolCall.message_id.in_(messages)))
+    await session.execute(delete(Message).where(Message.conversation_id.in_(conversations)))
+    await session.execute(delete(Conversation).where(*where))
+
+
+async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """Every conversation of a business, with its messages and tool calls (teams)."""
+    await _delete_conversations(session, Conversation.business_id == business_id)
+
+
+async def delete_user_data(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """The user's conversations in every business (account deletion, teams)."""
+    await _delete_conversations(session, Conversation.user_id == user_id)

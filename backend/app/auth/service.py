@@ -6,7 +6,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.exceptions import (
@@ -16,7 +16,7 @@ from app.auth.exceptions import (
     InvalidToken,
     TokenNotFound,
 )
-from app.auth.models import OAuthState, PersonalAccessToken
+from app.auth.models import LoginFailure, OAuthState, PersonalAccessToken
 from app.auth.throttle import LoginThrottle
 from app.core import security
 from app.core.config import Settings
@@ -223,3 +223,21 @@ async def authenticate_personal_access_token(session: AsyncSession, secret: str)
         token.last_used_at = now
         await session.flush()
     return user
+
+
+async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """OAuth states bound to the business (a Stripe connect under way; teams)."""
+    await session.execute(delete(OAuthState).where(OAuthState.business_id == business_id))
+
+
+async def delete_user_data(session: AsyncSession, user_id: uuid.UUID, email: str) -> None:
+    """The user's access tokens, OAuth states and failed-login records (keyed by email) in the
+    database; Redis counters expire on their own within the throttle window (teams)."""
+    await session.execute(delete(PersonalAccessToken).where(PersonalAccessToken.user_id == user_id))
+    await session.execute(delete(OAuthState).where(OAuthState.user_id == user_id))
+    email = users_service.normalize_email(email)
+    await session.execute(
+        delete(LoginFailure).where(
+            or_(LoginFailure.key == f"email:{email}", LoginFailure.key == email)
+        )
+    )

@@ -121,6 +121,7 @@ _STATUS_DESCRIPTIONS = {
     403: "Not a member of the business, or not allowed",
     404: "Not found",
     409: "Conflict",
+    410: "Gone: expired, withdrawn or already used",
     413: "Request body too large",
     429: "Too many requests",
     503: "A dependency is unavailable",

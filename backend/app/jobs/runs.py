@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from pydantic_core import to_jsonable_python
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
@@ -151,4 +151,18 @@ async def last_success_started_at(session: AsyncSession, name: str) -> datetime 
 
 async def prune_runs(session: AsyncSession, *, before: datetime) -> int:
     result = await session.execute(delete(JobRun).where(JobRun.started_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_runs_mentioning(session: AsyncSession, value: str) -> int:
+    """Runs whose arguments or key name `value` (a business or user id): teams' deletions.
+
+    Arguments are JSON; their text is searched, which finds an id at any depth on both dialects.
+    Deletions are rare and `job_runs` is pruned, so a scan is fine here.
+    """
+    result = await session.execute(
+        delete(JobRun).where(
+            or_(cast(JobRun.args, String).contains(value), JobRun.job_key.contains(value))
+        )
+    )
     return int(getattr(result, "rowcount", 0) or 0)

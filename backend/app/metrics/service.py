@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import can_read_alongside, sibling_session, utcnow
@@ -24,7 +24,7 @@ from app.metrics.exceptions import (
     InvalidOverrides,
     ReadinessNotComputed,
 )
-from app.metrics.models import MetricSnapshot, ReadinessScore, RollupState
+from app.metrics.models import DailyRollup, MetricSnapshot, ReadinessScore, RollupState
 from app.metrics.rollup import CustomerFigures, RollupRun
 from app.metrics.schemas import (
     Granularity,
@@ -570,3 +570,10 @@ async def snapshot_business_ids(session: AsyncSession) -> list[uuid.UUID]:
 
 async def business_ids_with_data(session: AsyncSession) -> list[uuid.UUID]:
     return await rollup.business_ids_with_data(session)
+
+
+async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """Every metrics row of a business: scores (first: they point at snapshots), snapshots,
+    daily rollups and the rollup watermark (teams' business deletion)."""
+    for model in (ReadinessScore, MetricSnapshot, DailyRollup, RollupState):
+        await session.execute(delete(model).where(model.business_id == business_id))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
@@ -217,3 +217,8 @@ async def update_status(
 
 async def business_ids_to_evaluate(session: AsyncSession) -> list[uuid.UUID]:
     return await metrics_service.snapshot_business_ids(session)
+
+
+async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """Every recommendation of a business, whatever its status (teams' business deletion)."""
+    await session.execute(delete(Recommendation).where(Recommendation.business_id == business_id))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import security
@@ -453,4 +453,19 @@ def _verdict(
         "Genuine: these are the figures Vaultra computed, signed when the report was made.",
         payload=payload,
         code=code,
+    )
+
+
+async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """Every share of a business and its audit trail (teams' business deletion): the links
+    then answer as unknown, and their cached PDFs can no longer be reached."""
+    shares = select(ReportShare.id).where(ReportShare.business_id == business_id)
+    await session.execute(delete(ReportAudit).where(ReportAudit.share_id.in_(shares)))
+    await session.execute(delete(ReportShare).where(ReportShare.business_id == business_id))
+
+
+async def delete_user_data(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Shares the user created stay with their business, without the creator (account deletion)."""
+    await session.execute(
+        update(ReportShare).where(ReportShare.created_by == user_id).values(created_by=None)
     )

@@ -120,6 +120,24 @@ async def disconnect(session: AsyncSession, config: StripeConfig, business_id: u
     account = await service.get_account(session, business_id)
     if account is None or account.status != service.CONNECTED:
         raise StripeNotConnected()
+    await _deauthorize(session, config, account)
+
+
+async def revoke_access(
+    session: AsyncSession, config: StripeConfig, business_id: uuid.UUID
+) -> None:
+    """Deauthorize at Stripe as `disconnect` does, when the business is connected; nothing to do
+    otherwise (teams' business deletion, which then deletes the rows)."""
+    account = await service.get_account(session, business_id)
+    if account is None or account.status != service.CONNECTED:
+        return
+    require_configured(config)
+    await _deauthorize(session, config, account)
+
+
+async def _deauthorize(
+    session: AsyncSession, config: StripeConfig, account: IntegrationAccount
+) -> None:
     try:
         async with StripeApi(config) as api:
             await api.deauthorize(account.stripe_user_id)

@@ -675,3 +675,17 @@ async def count_rows(session: AsyncSession, business_id: uuid.UUID) -> dict[str,
         )
         counts[table.name] = int(result.scalar_one())
     return counts
+
+
+async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """Every Stripe row of a business (teams' business deletion; Stripe access is revoked first
+    with `oauth.revoke_access`): normalized objects, sync cursors, webhook events (by business,
+    and by the account's id for events stored before the account was linked) and the account."""
+    await delete_synced_data(session, business_id)
+    account = await get_account(session, business_id)
+    events = _table(StripeEvent)
+    await session.execute(delete(events).where(events.c.business_id == business_id))
+    if account is not None:
+        await session.execute(delete(events).where(events.c.account_id == account.stripe_user_id))
+        await session.delete(account)
+    await session.flush()

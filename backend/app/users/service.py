@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -157,6 +157,98 @@ async def is_member(session: AsyncSession, user_id: uuid.UUID, business_id: uuid
         )
     )
     return result.first() is not None
+
+
+# --- Members and deletion (teams) -------------------------------------------------------------
+# The teams module holds the rules (who may change whom, at least one owner); these functions
+# only read and write the rows.
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    joined_at: Any
+
+
+async def list_members(session: AsyncSession, business_id: uuid.UUID) -> list[Member]:
+    result = await session.execute(
+        select(User.id, User.email, User.name, Membership.role, Membership.created_at)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.business_id == business_id)
+        .order_by(Membership.created_at, User.email)
+    )
+    return [Member(*row) for row in result]
+
+
+async def get_membership(
+    session: AsyncSession, business_id: uuid.UUID, user_id: uuid.UUID
+) -> Membership | None:
+    result = await session.execute(
+        select(Membership).where(
+            Membership.business_id == business_id, Membership.user_id == user_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def lock_memberships(session: AsyncSession, business_id: uuid.UUID) -> list[Membership]:
+    """The business's memberships, locked (PostgreSQL `FOR UPDATE`) so two concurrent changes
+    cannot both see a second owner and both step down, leaving none."""
+    result = await session.execute(
+        select(Membership)
+        .where(Membership.business_id == business_id)
+        .order_by(Membership.id)
+        .with_for_update()
+    )
+    return list(result.scalars())
+
+
+async def set_role(session: AsyncSession, membership: Membership, role: Role) -> None:
+    membership.role = role
+    await session.flush()
+
+
+async def remove_membership(session: AsyncSession, membership: Membership) -> None:
+    await session.delete(membership)
+    await session.flush()
+
+
+async def member_counts(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[uuid.UUID, Role, int, int]]:
+    """For each business of the user: (business id, the user's role, members, owners)."""
+    mine = (
+        select(Membership.business_id, Membership.role)
+        .where(Membership.user_id == user_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(
+            mine.c.business_id,
+            mine.c.role,
+            func.count(Membership.id),
+            func.count(Membership.id).filter(Membership.role == Role.owner),
+        )
+        .join(Membership, Membership.business_id == mine.c.business_id)
+        .group_by(mine.c.business_id, mine.c.role)
+        .order_by(mine.c.business_id)
+    )
+    return [(row[0], Role(row[1]), int(row[2]), int(row[3])) for row in result]
+
+
+async def delete_business(session: AsyncSession, business_id: uuid.UUID) -> None:
+    """The business row and its memberships; the other modules' rows go first (teams)."""
+    await session.execute(delete(Membership).where(Membership.business_id == business_id))
+    await session.execute(delete(Business).where(Business.id == business_id))
+
+
+async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """The user row and its memberships; the other modules' rows go first (teams)."""
+    await session.execute(delete(Membership).where(Membership.user_id == user_id))
+    await session.execute(delete(User).where(User.id == user_id))
 
 
 # --- for notifications ------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from app.main import create_app
 from app.notifications.models import NotificationPreference
 from app.recommendations.models import Recommendation
 from app.reports.models import ReportShare
-from app.users.models import Business, User
+from app.teams.models import Invitation
+from app.users.models import Business, Membership, User
 
 Schema = dict[str, Any]
 
@@ -38,6 +39,9 @@ OPAQUE = {
         for callback in ("auth/callback/google", "integrations/stripe/callback")
         for name in ("code", "state", "error")
     ),
+    # Invitation tokens: only their hash is looked up.
+    "InvitationAccept.token",
+    "GET /api/v1/invitations/preview token",
 }
 BOUNDED_FORMATS = {"uuid", "date", "date-time"}
 # Bodies written by others and documented inline, not parsed by a schema: Stripe's signed event,
@@ -86,6 +90,10 @@ STORED_IN: dict[str, dict[str, InstrumentedAttribute[Any] | None]] = {
         "alert_sync": NotificationPreference.alert_sync,
         "alert_stripe_revoked": NotificationPreference.alert_stripe_revoked,
     },
+    "InvitationCreate": {"email": Invitation.email, "role": Invitation.role},
+    "InvitationAccept": {"token": None},
+    "MemberUpdate": {"role": Membership.role},
+    "BusinessDelete": {"confirm": None},
 }
 
 

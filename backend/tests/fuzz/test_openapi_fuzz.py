@@ -12,7 +12,11 @@ reach the real code rather than stop at 400/403:
 - every eighth call of an operation runs as a founder with no business yet, and creating a
   business runs as a third founder, so that the first keeps exactly one and `business_id` stays
   optional;
-- a webhook delivery with a signature header is signed for real (`_sign_webhook`).
+- a webhook delivery with a signature header is signed for real (`_sign_webhook`);
+- the destructive team routes (DELETE /users/me, DELETE a business) run as a throwaway founder
+  with a throwaway business, made for the call (`_disposable`), so that they delete for real
+  without taking the founder's data from the operations that follow; one business deletion in
+  four is sent the right confirmation.
 """
 
 import asyncio
@@ -42,7 +46,7 @@ from app.main import create_app
 from app.stripe.config import CALLBACK_PATH
 from stripe_sandbox import create_app as create_sandbox_app
 from tests.auth.oidc_provider import CLIENT_ID, CLIENT_SECRET, LocalOpenIDProvider
-from tests.conftest import Account, make_settings
+from tests.conftest import TEST_PASSWORD, Account, make_settings
 from tests.servers import free_port, serve_in_thread
 from tests.stripe.conftest import (
     connect_merchant,
@@ -63,6 +67,12 @@ WEBHOOK_PATH = "/api/v1/webhooks/stripe"
 TOKEN_PLACEHOLDER = "fuzz-token-placeholder"
 # Run as another founder, so that the founder keeps one business.
 OTHER_FOUNDER_OPERATIONS = {"POST /api/v1/users/businesses"}
+# Run as a throwaway founder with a throwaway business, made for the call.
+DISPOSABLE_OPERATIONS = {
+    "DELETE /api/v1/users/me",
+    "DELETE /api/v1/users/businesses/{business_id}",
+}
+DISPOSABLE_BUSINESS = "Throwaway Co"
 
 # The document the served app answers at /api/v1/openapi.json (`target` checks they are equal).
 DOCUMENT = create_app(
@@ -230,6 +240,15 @@ async def _founder_with_a_synced_merchant(
         headers=founder.headers,
     )
     assert chat.status_code == 200, chat.text
+    invitations = []
+    for email in ("adviser@example.com", "bookkeeper@example.com"):
+        invited = await client.post(
+            f"/api/v1/users/businesses/{business_id}/invitations",
+            json={"email": email, "role": "member"},
+            headers=founder.headers,
+        )
+        assert invited.status_code == 201, invited.text
+        invitations.append(invited.json()["id"])
     tokens = []
     for name in ("fuzz-a", "fuzz-b", "fuzz-c"):
         created = await client.post(
@@ -245,6 +264,9 @@ async def _founder_with_a_synced_merchant(
         "recommendation_id": recommendations,
         "conversation_id": [chat.json()["conversation_id"]],
         "token_id": tokens,
+        "invitation_id": invitations,
+        # The founder, the business's only owner: a role change or removal meets `last_owner`.
+        "user_id": [founder.id],
     }
 
 
@@ -293,7 +315,37 @@ def _caller(case: Case, target: Target) -> str:
     return target.newcomer if target.calls[label] % 8 == 0 else target.founder
 
 
+def _disposable(case: Case, target: Target) -> None:
+    """A new founder and business for a destructive call: the path's business becomes theirs
+    (unless kept foreign), and one business deletion in four confirms with the right name."""
+    email = f"throwaway-{uuid.uuid4().hex[:10]}@example.com"
+    signed_up = target.session.post(
+        f"{target.url}/api/v1/auth/signup",
+        json={"email": email, "password": TEST_PASSWORD, "name": "Throwaway"},
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    token = signed_up.json()["token"]
+    created = target.session.post(
+        f"{target.url}/api/v1/users/businesses",
+        json={"name": DISPOSABLE_BUSINESS},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201, created.text
+    if case.headers and "Authorization" in case.headers:
+        case.headers["Authorization"] = f"Bearer {token}"
+    params = case.path_parameters
+    if isinstance(params, dict) and "business_id" in params:
+        if _well_formed("business_id", params["business_id"]):
+            params["business_id"] = created.json()["id"]
+        target.calls[case.operation.label] += 1
+        if isinstance(case.body, dict) and target.calls[case.operation.label] % 4 == 0:
+            case.body["confirm"] = DISPOSABLE_BUSINESS
+
+
 def _bind(case: Case, target: Target) -> None:
+    if case.operation.label in DISPOSABLE_OPERATIONS:
+        _disposable(case, target)
+        return
     if case.headers and case.headers.get("Authorization") == f"Bearer {TOKEN_PLACEHOLDER}":
         case.headers["Authorization"] = f"Bearer {_caller(case, target)}"
     for container in (case.path_parameters, case.query, case.body):

@@ -1,0 +1,1 @@
+"""Teams: invitations, members and roles, and deleting a business or an account on request."""
