@@ -60,7 +60,8 @@ async def test_metrics_port_shows_a_request_and_a_job(settings: Settings) -> Non
     count = "vaultra_http_request_duration_seconds_count"
     assert (value(after, count, **key) or 0) - (value(before, count, **key) or 0) == 1
     bucket = value(after, "vaultra_http_request_duration_seconds_bucket", **key, le="+Inf")
-    assert bucket is not None and bucket >= 1
+    assert bucket is not None
+    assert bucket >= 1
     unmatched = {"method": "GET", "route": "<unmatched>", "status": "404"}
     assert (value(after, count, **unmatched) or 0) >= 1
     job = {"job": "prune_job_runs", "status": "succeeded"}
@@ -77,9 +78,9 @@ async def test_metrics_port_shows_a_request_and_a_job(settings: Settings) -> Non
 async def test_no_metrics_port_no_server(settings: Settings) -> None:
     port = free_port()
     application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with application.router.lifespan_context(application), httpx.AsyncClient() as http:
         with pytest.raises(httpx.ConnectError):
-            httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+            await http.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
 
 
 def test_scrubber_drops_bodies_tokens_and_emails() -> None:
@@ -141,7 +142,8 @@ def test_scrubber_drops_bodies_tokens_and_emails() -> None:
     ):
         assert secret not in text, secret
     request = scrubbed["request"]
-    assert "data" not in request and "cookies" not in request and "query_string" not in request
+    for dropped in ("data", "cookies", "query_string"):
+        assert dropped not in request
     assert request["url"] == "https://api.vaultra.com/api/v1/auth/google/callback"
     assert request["headers"]["Authorization"] == REDACTED
     assert request["headers"]["User-Agent"] == "curl/8"
@@ -182,5 +184,6 @@ def test_sentry_starts_only_with_a_dsn_and_scrubs_what_it_sends() -> None:
         sentry_sdk.init(dsn=None)
     assert sent, "the event was not sent"
     text = repr(sent)
-    assert "dora@example.com" not in text and "rk_test_ZZZ999" not in text
+    assert "dora@example.com" not in text
+    assert "rk_test_ZZZ999" not in text
     assert "RuntimeError" in text
