@@ -17,7 +17,7 @@ from arq.worker import Function, Worker, func
 from redis.exceptions import RedisError
 
 from app.core.config import Settings
-from app.core.observability import serve_metrics
+from app.core.observability import init_error_reporting, serve_metrics
 from app.jobs.arq_queue import ArqQueue
 from app.jobs.queue import set_queue
 from app.jobs.registry import JOBS, JobContext, JobSpec
@@ -259,4 +259,6 @@ def _cron_job(entry: ScheduledJob) -> CronJob:
 
 def run_worker(settings: Settings) -> None:
     logger.info("worker starting", extra={"queue": settings.jobs_queue_name})
+    dsn = settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None
+    init_error_reporting(dsn, environment=settings.app_env, release=settings.sentry_release)
     create_worker(settings).run()
