@@ -43,6 +43,7 @@ JOB_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 6 * 3600.0)
 # picks up anything left after a minute.
 LAG_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
 UNMATCHED_ROUTE = "<unmatched>"
+WEB_ROUTE = "<web>"
 
 REQUEST_LATENCY = Histogram(
     "vaultra_http_request_duration_seconds",
@@ -119,9 +120,10 @@ class RequestMetricsMiddleware:
     """Observes each HTTP request's latency under its route's template.
 
     The template comes from the route the router matched (`scope["route"]`), so
-    `/api/v1/businesses/3f…` and every other id share one series; an unmatched path (a 404, a
-    scanner's probe) is `<unmatched>`, so no path becomes a series of its own. A mounted app
-    (the Stripe sandbox, /mcp) counts under its mount path.
+    `/api/v1/users/businesses/3f…` and every other id share one series. A path no route
+    matched is `<web>` when the web app served it (its pages and files, the router's fallback)
+    and `<unmatched>` otherwise (a 404, a scanner's probe), so no path becomes a series of its
+    own. A mounted app (the Stripe sandbox) counts under its mount path.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -144,6 +146,8 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send_with_status)
         finally:
             template = route_template(scope)
+            if template == UNMATCHED_ROUTE and status < 400:
+                template = WEB_ROUTE  # the web app's pages and files (app/core/web.py)
             REQUEST_LATENCY.labels(scope.get("method", "GET"), template, str(status)).observe(
                 time.perf_counter() - started
             )

@@ -1,6 +1,7 @@
 """Metrics on their own port, and what the error reporter lets out (app/core/observability.py)."""
 
 import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,9 +36,14 @@ def value(samples: dict[Any, float], name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
 
 
-async def test_metrics_port_shows_a_request_and_a_job(settings: Settings) -> None:
+async def test_metrics_port_shows_a_request_and_a_job(settings: Settings, tmp_path: Path) -> None:
     port = free_port()
-    application = create_app(settings.model_copy(update={"metrics_port": port}))
+    web = tmp_path / "dist"
+    web.mkdir()
+    (web / "index.html").write_text("<!doctype html><title>Vaultra</title>")
+    application = create_app(
+        settings.model_copy(update={"metrics_port": port, "frontend_dist": web})
+    )
     async with application.router.lifespan_context(application):
         before = scrape(port)
         transport = httpx.ASGITransport(app=application)
@@ -47,7 +53,8 @@ async def test_metrics_port_shows_a_request_and_a_job(settings: Settings) -> Non
                 "/api/v1/users/businesses/0b6f0c52-8d8c-4f5e-9a49-3c51f1f4b0de"
             )
             assert response.status_code == 401
-            assert (await http.get("/no/such/page-3f9a")).status_code == 404
+            assert (await http.get("/api/v1/no/such/route-3f9a")).status_code == 404
+            assert (await http.get("/")).status_code == 200  # a web app page
         await application.state.queue.enqueue("prune_job_runs")
         await application.state.queue.join()
         after = scrape(port)
@@ -64,6 +71,7 @@ async def test_metrics_port_shows_a_request_and_a_job(settings: Settings) -> Non
     assert bucket >= 1
     unmatched = {"method": "GET", "route": "<unmatched>", "status": "404"}
     assert (value(after, count, **unmatched) or 0) >= 1
+    assert (value(after, count, method="GET", route="<web>", status="200") or 0) >= 1
     job = {"job": "prune_job_runs", "status": "succeeded"}
     runs = "vaultra_job_runs_total"
     assert (value(after, runs, **job) or 0) - (value(before, runs, **job) or 0) == 1
