@@ -5,7 +5,7 @@ the API's: the ingress routes only the API's port, so `/metrics` is never public
 neither queues behind admission control nor counts as a request. Prometheus scrapes each pod
 directly (deploy/k8s/base/monitoring.yaml; deploy/README.md).
 
-Labels are bounded: a route's template (`/api/v1/businesses/{business_id}`), never its path; a
+Labels are bounded: a route's template (`/api/v1/users/businesses/{business_id}`), never its path; a
 job's registered name; a Stripe resource; a status. No business, user or event id is a label:
 "per business" figures are counts of businesses (one gauge value per state, not one series per
 business), so 10,000 businesses cost the same handful of series as 10.
@@ -23,13 +23,21 @@ wherever they appear in the event (messages, exception values, breadcrumbs, loca
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    start_http_server,
+)
 from prometheus_client.multiprocess import MultiProcessCollector
 
 logger = logging.getLogger("vaultra.observability")
@@ -258,10 +266,7 @@ class MetricsServer:
 
 
 def _registry() -> Any:
-    import os
-
-    from prometheus_client import REGISTRY
-
+    """This process's metrics, or with PROMETHEUS_MULTIPROC_DIR every server process's."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -279,9 +284,8 @@ def metrics_server(port: int | None, host: str = "0.0.0.0") -> Iterator[MetricsS
     try:
         server = MetricsServer(port, host)
     except OSError as error:
-        logger.warning(
-            "metrics port in use: another process serves them", extra={"error": str(error)}
-        )
+        # Most often another server process of this pod bound it first and serves them.
+        logger.warning("metrics port unavailable", extra={"port": port, "error": str(error)})
         yield None
         return
     logger.info("metrics served", extra={"port": server.port})
@@ -323,7 +327,7 @@ _TOKEN = re.compile(
     r"|(?<=://)[^/\s@:]+:[^/\s@]+(?=@)"
 )
 _SENSITIVE_KEY = re.compile(
-    r"pass|secret|token|authorization|cookie|api_?key|session|signature|email|code|dsn",
+    r"pass|secret|token|authorization|cookie|api_?key|session|signature|email|dsn|^code$",
     re.IGNORECASE,
 )
 

@@ -119,6 +119,8 @@ def test_scrubber_drops_bodies_tokens_and_emails() -> None:
                                     "password": "hunter2-hunter2",
                                     "api_key": "plain-looking-key",
                                     "count": 3,
+                                    "code": "oauth-grant-7f3c",
+                                    "error_code": "stripe_unavailable",
                                     "note": "mail bob@corp.example",
                                     "url": "postgresql://vaultra:s3cret@db:5432/vaultra",
                                 }
@@ -146,6 +148,7 @@ def test_scrubber_drops_bodies_tokens_and_emails() -> None:
         "correct horse",
         "4/0Abc",
         "deadbeef",
+        "oauth-grant-7f3c",
         "203.0.113.9",
     ):
         assert secret not in text, secret
@@ -158,6 +161,8 @@ def test_scrubber_drops_bodies_tokens_and_emails() -> None:
     assert scrubbed["user"] == {"id": "42"}
     frame = scrubbed["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]
     assert frame["count"] == 3  # what is not sensitive stays, for debugging
+    assert frame["error_code"] == "stripe_unavailable"
+    assert frame["code"] == REDACTED  # an OAuth grant
     assert frame["note"] == f"mail {REDACTED}"
     assert scrubbed["exception"]["values"][0]["type"] == "ValueError"
 
