@@ -1,6 +1,9 @@
 """Metrics on their own port, and what the error reporter lets out (app/core/observability.py)."""
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +203,53 @@ def test_sentry_starts_only_with_a_dsn_and_scrubs_what_it_sends() -> None:
     assert "dora@example.com" not in text
     assert "rk_test_ZZZ999" not in text
     assert "RuntimeError" in text
+
+
+MULTIPROCESS_SCRIPT = """
+import multiprocessing, sys
+import httpx
+
+def work(n):
+    from app.core import observability
+    for _ in range(n):
+        observability.observe_job("x", "succeeded", 0.1)
+    observability.WEBHOOK_OLDEST_UNPROCESSED.set(n)
+
+if __name__ == "__main__":
+    processes = [multiprocessing.Process(target=work, args=(n,)) for n in (2, 3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    from app.core.observability import MetricsServer
+    server = MetricsServer(0, "127.0.0.1")
+    print(httpx.get(f"http://127.0.0.1:{server.port}/metrics").text)
+    server.close()
+"""
+
+
+def test_several_server_processes_share_one_metrics_port(tmp_path: Path) -> None:
+    """`vaultra serve --workers N` with PROMETHEUS_MULTIPROC_DIR: the process holding the port
+    serves every process's counts (summed) and the gauges' maximum. Run in a fresh interpreter:
+    prometheus_client reads the variable when it is imported."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    script = tmp_path / "several.py"
+    script.write_text(MULTIPROCESS_SCRIPT)
+    backend = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=backend,
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared), "PYTHONPATH": str(backend)},
+    )
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(result.stdout)
+        for sample in family.samples
+    }
+    assert value(samples, "vaultra_job_runs_total", job="x", status="succeeded") == 5
+    assert value(samples, "vaultra_webhook_oldest_unprocessed_age_seconds") == 3
