@@ -35,6 +35,7 @@ from app.core.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
 )
+from app.core.observability import RequestMetricsMiddleware, init_error_reporting, serve_metrics
 from app.core.redis import create_redis
 from app.core.web import install_web, web_build
 from app.jobs import tasks as _registered_jobs  # noqa: F401
@@ -51,6 +52,7 @@ from app.recommendations.router import router as recommendations_router
 from app.reports.router import pages as report_pages
 from app.reports.router import router as reports_router
 from app.stripe.config import SANDBOX_PATH, mount_sandbox, stripe_config
+from app.stripe.monitoring import read_operational_state
 from app.stripe.router import router as stripe_router
 from app.stripe.router import webhook_router as stripe_webhook_router
 from app.stripe.webhooks import WebhookInbox
@@ -108,7 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             knowledge = asyncio.create_task(app.state.agent.ingest_if_empty())
         logger.info("started", extra={"env": settings.app_env, "db": app.state.db.dialect})
         try:
-            async with run_session_manager(mcp_server):
+            async with (
+                serve_metrics(
+                    settings.metrics_port,
+                    lambda: read_operational_state(app.state.db),
+                    refresh_seconds=settings.metrics_refresh_seconds,
+                ),
+                run_session_manager(mcp_server),
+            ):
                 yield
         finally:
             if knowledge is not None:
@@ -188,6 +197,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             exempt_prefixes=("/health", f"{API_PREFIX}/webhooks/", SANDBOX_PATH),
         )
     app.add_middleware(RequestContextMiddleware, hsts=settings.app_env == AppEnv.production)
+    # Outermost: the latency a client sees, admission waits included (app/core/observability.py).
+    app.add_middleware(RequestMetricsMiddleware)
+    sentry_dsn = settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None
+    init_error_reporting(sentry_dsn, environment=settings.app_env, release=settings.sentry_release)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -18,9 +18,11 @@ from app.agent.retrieval.ingest import (
 from app.agent.retrieval.local import LocalRetriever
 from app.agent.retrieval.pinecone_index import PineconeIndex, PineconeRetriever
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, exclusive_section
 
 logger = logging.getLogger("vaultra.agent")
+# The advisory lock every knowledge-base ingest takes (app/core/db.py, exclusive_section).
+KNOWLEDGE_INGEST_LOCK = "vaultra:knowledge-ingest"
 
 
 class AgentRuntime:
@@ -65,6 +67,9 @@ class AgentRuntime:
     async def ingest(self, folder: Path | None = None, *, force: bool = False) -> IngestReport:
         documents = load_documents(folder or self.settings.knowledge_dir)
         async with self.database.session() as session:
+            # Two processes starting together (API pods, a release's Job) would both insert the
+            # same documents (UniqueViolation): the second waits, then finds them unchanged.
+            await exclusive_section(session, KNOWLEDGE_INGEST_LOCK)
             report = await ingest_documents(
                 session,
                 documents,

@@ -249,6 +249,17 @@ class Settings(BaseSettings):
     email_from: str = "Vaultra <notifications@vaultra.local>"
     # --- end of email settings --------------------------------------------------------------
 
+    # --- Observability (app/core/observability.py, deploy/README.md) ---
+    # Prometheus metrics on this port, apart from the API's (unset: not served). The image and
+    # deploy/ set 9100; the ingress never routes it.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # How often the gauges read from the database (oldest waiting webhook, stale syncs) refresh.
+    metrics_refresh_seconds: float = Field(default=30.0, gt=0)
+    # Errors go to Sentry when set, scrubbed of request bodies, tokens and email addresses.
+    sentry_dsn: SecretStr | None = None
+    # The release Sentry files errors under (deploy/ sets the image tag).
+    sentry_release: str | None = None
+
     @field_validator(
         "google_issuers",
         "mcp_allowed_hosts",

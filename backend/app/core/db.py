@@ -402,3 +402,16 @@ async def ordered_aggregation(session: AsyncSession) -> AsyncIterator[int]:
         configure,
         {"hashagg": hashagg, "sort": sort, "plan_cache_mode": plan_cache_mode, "jit": jit},
     )
+
+
+async def exclusive_section(session: AsyncSession, name: str) -> None:
+    """Hold `name`'s lock until `session`'s transaction ends: other processes asking for it wait.
+
+    PostgreSQL: a transaction-scoped advisory lock on the name's hash, released by the commit or
+    rollback (so a crashed holder frees it). SQLite: nothing to do, as its single writer already
+    serializes writers. Used where several processes may start the same work at once, e.g. the
+    knowledge-base ingest of two API pods or a release's Job (app/agent/runtime.py).
+    """
+    if dialect_of(session) != "postgresql":
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

@@ -17,13 +17,26 @@ if TYPE_CHECKING:
 jobs_cli = typer.Typer(help="Background jobs.", no_args_is_help=True)
 
 
-def worker() -> None:
+def worker(
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Exit 0 if this host's worker refreshed its health key in the last 30 s, else 1 "
+        "(the liveness probe).",
+    ),
+) -> None:
     """Run the ARQ worker: every job, and the schedule (needs REDIS_URL)."""
     from app.core.config import get_settings
     from app.core.logging import configure_app_logging
     from app.jobs.worker import run_worker
 
     settings = get_settings()
+    if check:
+        import asyncio
+
+        from app.jobs.worker import check_health
+
+        raise typer.Exit(0 if asyncio.run(check_health(settings)) else 1)
     configure_app_logging(settings)
     if not settings.redis_url:
         typer.echo("REDIS_URL is not set; without it `vaultra serve` runs the jobs.", err=True)

@@ -19,6 +19,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import observability
 from app.core.config import Settings
 from app.core.db import Database, utcnow
 from app.jobs.models import JobRun, JobStatus
@@ -69,6 +70,7 @@ async def run_attempt(
     try:
         result = await asyncio.wait_for(spec.function(context, **kwargs), spec.timeout_seconds)
     except asyncio.CancelledError:
+        observability.observe_job(spec.name, "cancelled", time.monotonic() - started)
         # Shutdown: don't leave the row "running" forever.
         with contextlib.suppress(Exception):
             await asyncio.shield(
@@ -78,8 +80,10 @@ async def run_attempt(
     except Exception as exc:
         logger.exception("job failed", extra={"job": spec.name, "attempt": attempt, "final": final})
         status = JobStatus.failed if final else JobStatus.retrying
+        observability.observe_job(spec.name, status, time.monotonic() - started)
         await _finish(context.db, run_id, started, status, describe_error(exc, context.settings))
         raise
+    observability.observe_job(spec.name, JobStatus.succeeded, time.monotonic() - started)
     await _finish(context.db, run_id, started, JobStatus.succeeded, None)
     return result
 

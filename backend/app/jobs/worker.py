@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -16,11 +17,13 @@ from arq.worker import Function, Worker, func
 from redis.exceptions import RedisError
 
 from app.core.config import Settings
+from app.core.observability import init_error_reporting, serve_metrics
 from app.jobs.arq_queue import ArqQueue
 from app.jobs.queue import set_queue
 from app.jobs.registry import JOBS, JobContext, JobSpec
 from app.jobs.runs import job_context, retry_delay, run_attempt
 from app.jobs.schedule import SCHEDULE, ScheduledJob, check_schedule, schedule_key
+from app.stripe.monitoring import read_operational_state
 
 logger = logging.getLogger("vaultra.jobs")
 
@@ -31,6 +34,8 @@ TIMEOUT_GRACE_SECONDS = 60
 MAX_WAIT_SECONDS = 60.0
 # While Redis is unreachable, the worker tries it again this often.
 REDIS_RETRY_SECONDS = 1.0
+# How often a worker refreshes its health key (ARQ writes it from its poll loop; default 1 h).
+HEALTH_CHECK_SECONDS = 30
 
 
 @dataclass
@@ -56,6 +61,14 @@ def create_worker(
     async def startup(ctx: dict[str, Any]) -> None:
         resources = AsyncExitStack()
         context = await resources.enter_async_context(job_context(settings))
+        # This process's job metrics, and the gauges an operator alerts on (deploy/README.md).
+        await resources.enter_async_context(
+            serve_metrics(
+                settings.metrics_port,
+                lambda: read_operational_state(context.db),
+                refresh_seconds=settings.metrics_refresh_seconds,
+            )
+        )
         # Jobs enqueue follow-ups (e.g. refresh after a sync) onto the same queue.
         set_queue(queue)
         ctx[RUNTIME] = WorkerRuntime(context, queue, resources)
@@ -78,7 +91,33 @@ def create_worker(
         # job_runs is the record; ARQ results would also keep a finished job's id taken.
         keep_result=0,
         timezone=UTC,
+        # Each worker process keeps its own key alive (`vaultra worker --check` reads it): ARQ's
+        # default key is shared by the queue, so one live worker would vouch for a hung one.
+        health_check_key=health_check_key(settings),
+        health_check_interval=HEALTH_CHECK_SECONDS,
     )
+
+
+def health_check_key(settings: Settings) -> str:
+    """The worker's health key: per host, i.e. per pod (the liveness probe runs in the pod)."""
+    return f"{settings.jobs_queue_name}:health-check:{socket.gethostname()}"
+
+
+async def check_health(settings: Settings) -> bool:
+    """Whether this host's worker wrote its health key within the last HEALTH_CHECK_SECONDS.
+
+    The key expires a second after its interval, so a worker whose poll loop hangs, or that
+    has been waiting for Redis that long, fails the check; so does an unreachable Redis.
+    """
+    if not settings.redis_url:
+        return False
+    queue = ArqQueue.from_url(settings.redis_url, settings.jobs_queue_name)
+    try:
+        return bool(await queue.redis.exists(health_check_key(settings)))
+    except (RedisError, OSError):
+        return False
+    finally:
+        await queue.close()
 
 
 class ResilientWorker(Worker):
@@ -220,4 +259,6 @@ def _cron_job(entry: ScheduledJob) -> CronJob:
 
 def run_worker(settings: Settings) -> None:
     logger.info("worker starting", extra={"queue": settings.jobs_queue_name})
+    dsn = settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None
+    init_error_reporting(dsn, environment=settings.app_env, release=settings.sentry_release)
     create_worker(settings).run()

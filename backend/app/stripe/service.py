@@ -6,7 +6,7 @@ Services flush; the caller's unit of work commits.
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, case, delete, func, select, update
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from app.core.db import Base, insert_for, upsert, utcnow
+from app.core.observability import OperationalState
 from app.jobs.queue import enqueue_after_commit
 from app.jobs.registry import JOBS
 from app.stripe.exceptions import (
@@ -689,3 +690,56 @@ async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) ->
         await session.execute(delete(events).where(events.c.account_id == account.stripe_user_id))
         await session.delete(account)
     await session.flush()
+
+
+# --- operations (the gauges of app/core/observability.py) -----------------------------------
+
+# A sync runs every 15 minutes (app/jobs/schedule.py): an hour is four missed runs.
+SYNC_STALE_AFTER = timedelta(hours=1)
+
+
+async def operational_state(session: AsyncSession, *, max_attempts: int) -> OperationalState:
+    """Counts for the operators' gauges: the oldest event still to apply (one that used up its
+    `max_attempts` no longer waits), and connected businesses by sync state and staleness. A
+    business never synced counts from its connection, so a first backfill stuck for an hour
+    shows too. Counts only: no business id leaves this function."""
+    now = utcnow()
+    oldest_event = (
+        await session.execute(
+            select(func.min(StripeEvent.received_at)).where(
+                StripeEvent.processed_at.is_(None), StripeEvent.attempts < max_attempts
+            )
+        )
+    ).scalar_one()
+    connected = IntegrationAccount.status == CONNECTED
+    by_state = {
+        str(state): int(count)
+        for state, count in await session.execute(
+            select(IntegrationAccount.sync_state, func.count())
+            .where(connected)
+            .group_by(IntegrationAccount.sync_state)
+        )
+    }
+    last_success = func.coalesce(IntegrationAccount.last_synced_at, IntegrationAccount.connected_at)
+    stale, oldest_success = (
+        await session.execute(
+            select(
+                func.count().filter(last_success < now - SYNC_STALE_AFTER),
+                func.min(last_success),
+            ).where(connected)
+        )
+    ).one()
+    return OperationalState(
+        oldest_unprocessed_event_seconds=_age(now, oldest_event),
+        businesses_by_sync_state=by_state,
+        stale_businesses=int(stale or 0),
+        oldest_success_age_seconds=_age(now, oldest_success),
+    )
+
+
+def _age(now: datetime, then: datetime | None) -> float:
+    if then is None:
+        return 0.0
+    if then.tzinfo is None:  # min() of a timestamp column comes back naive on SQLite
+        then = then.replace(tzinfo=UTC)
+    return max((now - then).total_seconds(), 0.0)

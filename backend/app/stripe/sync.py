@@ -23,6 +23,7 @@ from typing import Any
 
 import stripe
 
+from app.core import observability
 from app.core.db import Database, utcnow
 from app.stripe import service
 from app.stripe.client import PAGE_SIZE, StripeApi
@@ -81,6 +82,7 @@ async def sync_business(
     sync_pass: _Pass | None = None
     account = await _claim(db, business_id, run_id, config.sync_lease)
     if not isinstance(account, IntegrationAccount):
+        observability.observe_sync(account)
         return SyncResult(account)
     renewal = asyncio.create_task(_renew_lease(db, business_id, run_id, config.sync_lease))
     try:
@@ -97,10 +99,13 @@ async def sync_business(
         cause = _root_cause(exc)
         await asyncio.shield(_fail(db, business_id, run_id, cause, sync_pass))
         if isinstance(cause, SyncStopped):
+            observability.observe_sync("stopped")
             return SyncResult("stopped")
+        observability.observe_sync("failed", error_kind=_error_kind(cause))
         if cause is exc:
             raise
         raise cause from exc
+    observability.observe_sync("succeeded")
     logger.info(
         "stripe sync finished",
         extra={
@@ -149,6 +154,15 @@ async def _renew_lease(db: Database, business_id: uuid.UUID, run_id: str, lease:
                     return  # disconnected, or taken over: the next page stops the run
         except Exception:
             logger.warning("could not renew the sync lease", exc_info=True)
+
+
+def _error_kind(exc: BaseException) -> str:
+    """A bounded label for the failure (the message itself goes to the account's sync_error)."""
+    if isinstance(exc, asyncio.CancelledError):
+        return "interrupted"
+    if isinstance(exc, stripe.StripeError):
+        return "stripe"
+    return "other"
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -387,6 +401,7 @@ class _Pass:
         self.writes.add(write)
         write.add_done_callback(self._written)
         await asyncio.shield(write)
+        observability.observe_sync_objects(cursor.resource, len(objects))
         self.objects += len(objects)
         self.pages += 1
 

@@ -21,6 +21,7 @@ import stripe
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import observability
 from app.core.db import Database, is_unavailable, utcnow
 from app.jobs.queue import enqueue_after_commit
 from app.stripe import service
@@ -170,7 +171,9 @@ class WebhookInbox:
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting())
         # Shielded: a sender that hangs up does not cancel a write other deliveries share.
-        return await asyncio.shield(delivery.stored)
+        stored = await asyncio.shield(delivery.stored)
+        observability.observe_webhook_delivery(stored=stored)
+        return stored
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -302,10 +305,12 @@ async def process_event(
             if account is not None:
                 await _apply(session, stored, obj, account)
             await service.mark_event_processed(session, stored)
+            received_at = stored.received_at
     except Exception as exc:
         async with db.session() as session:
             await service.record_event_failure(session, event_id, f"{type(exc).__name__}: {exc}")
         raise
+    observability.observe_webhook_lag((utcnow() - received_at).total_seconds())
     return True
 
 

@@ -16,7 +16,7 @@ from app.core import config
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
 from tests.agent.conftest import running_app
-from tests.conftest import _clean
+from tests.conftest import TEST_DB, _clean
 
 
 @pytest.fixture
@@ -125,3 +125,28 @@ async def test_development_startup_ingests_an_empty_knowledge_base(settings: Set
         assert await runtime.document_ids() == sorted(
             doc.doc_id for doc in load_documents(DEFAULT_KNOWLEDGE_DIR)
         )
+
+
+@pytest.mark.skipif(
+    TEST_DB != "postgres", reason="two processes' connections: PostgreSQL's advisory lock"
+)
+async def test_concurrent_ingests_do_not_collide(settings: Settings) -> None:
+    """Two API pods (or a pod and the release's Job) starting at once: each has its own
+    connections; without the lock both would insert the same documents (UniqueViolation)."""
+    databases = [Database(settings.database_url) for _ in range(2)]
+    runtimes = [AgentRuntime(settings, database) for database in databases]
+    try:
+        first, second = await asyncio.gather(*(runtime.ingest() for runtime in runtimes))
+        expected = sorted(doc.doc_id for doc in load_documents(DEFAULT_KNOWLEDGE_DIR))
+        # One did the work, the other waited and found every document unchanged.
+        reports = sorted([first, second], key=lambda report: len(report.added))
+        assert reports[0].added == []
+        assert sorted(reports[0].unchanged) == expected
+        assert sorted(reports[1].added) == expected
+        assert await runtimes[0].document_ids() == expected
+    finally:
+        for runtime in runtimes:
+            await runtime.close()
+        for database in databases:
+            await database.dispose()
+        await _cleanup(settings)
