@@ -31,6 +31,7 @@ from app.metrics.scoring import (
     format_money,
     format_percent,
     plural,
+    revenue_growth,
     to_minor,
     worst_dispute_ratio,
 )
@@ -52,7 +53,9 @@ class FundingSpec:
     ``thresholds`` keys: ``min_months_history`` (complete months), ``min_annual_revenue``
     (major units, trailing 12 months), ``min_avg_monthly_revenue_3m`` and
     ``min_months_above_10k`` (either one satisfies the revenue criterion),
-    ``min_growth_3m``, ``max_monthly_cv``, ``max_low_volume_months`` (inclusive limits) and
+    ``min_growth`` (year over year once 15 months exist, else quarter over quarter, so a
+    seasonal business is not failed for its spring), ``max_monthly_cv``,
+    ``max_low_volume_months`` (inclusive limits) and
     ``max_dispute_ratio`` (the worst ratio must be strictly below it).
     ``unmeasurable`` lists ``(criterion, message)`` pairs Stripe data cannot show.
     """
@@ -94,7 +97,7 @@ FUNDING_CRITERIA: Final[Mapping[FundingType, FundingSpec]] = {
             "min_months_history": 6,
             "min_avg_monthly_revenue_3m": LIGHTER_MIN_AVG_MONTHLY_REVENUE,
             "min_months_above_10k": RBF_MIN_MONTHS_AT_LEVEL,
-            "min_growth_3m": -0.20,
+            "min_growth": -0.20,
             "max_dispute_ratio": MC_ECP_MONITORED_RATIO,
         },
         unmeasurable=(
@@ -180,8 +183,8 @@ def _evaluate(
                 currency,
             )
         )
-    if "min_growth_3m" in t:
-        criteria.append(_growth(inputs, t["min_growth_3m"]))
+    if "min_growth" in t:
+        criteria.append(_growth(inputs, t["min_growth"]))
     if "max_monthly_cv" in t:
         criteria.append(_volatility(inputs, t["max_monthly_cv"]))
     if "max_low_volume_months" in t:
@@ -311,21 +314,27 @@ def _monthly_revenue(
 
 
 def _growth(i: ReadinessInputs, minimum: float) -> Criterion:
-    have = i.growth_3m
+    have = revenue_growth(i)
     floor = format_percent(minimum, signed=True)
+    basis = "year over year" if i.growth_yoy is not None else "against the period before"
     if have is None:
-        met, message = False, "3-month revenue trend can't be measured yet (needs 6 months)."
+        met = False
+        message = "Revenue growth can't be measured yet (needs 2 complete months)."
     elif have >= minimum:
-        met, message = True, f"Revenue changed {format_percent(have, signed=True)} over 3 months."
+        met = True
+        message = f"Revenue changed {format_percent(have, signed=True)} {basis}."
     else:
         met = False
         message = (
-            f"3-month revenue change must be {floor} or better "
-            f"(currently {format_percent(have, signed=True)})."
+            f"Revenue change must be {floor} or better "
+            f"(currently {format_percent(have, signed=True)} {basis})."
         )
     return Criterion(
-        criterion="growth_3m",
-        description=f"Revenue over the last 3 months not down more than {format_percent(-minimum)}",
+        criterion="revenue_growth",
+        description=(
+            f"Revenue not down more than {format_percent(-minimum)} (the last 3 months year "
+            "over year once 15 months exist, else against the 3 or 1 months before)"
+        ),
         unit="ratio",
         required=minimum,
         current=have,

@@ -119,18 +119,31 @@ def test_rbf_gap_messages() -> None:
             "months; needs $15,000/month), or 2 more months at or above $10,000 "
             "(currently 4 of the last 6)."
         ),
-        "growth_3m": "3-month revenue change must be -20% or better (currently -35%).",
+        "revenue_growth": (
+            "Revenue change must be -20% or better (currently -35% against the period before)."
+        ),
     }
-    assert {u.criterion: u.gap for u in rbf.unmet}["growth_3m"] == 0.15
+    assert {u.criterion: u.gap for u in rbf.unmet}["revenue_growth"] == 0.15
+
+
+def test_rbf_growth_is_year_over_year_once_it_exists() -> None:
+    # Spring against the Q4 peak is -35%; the same months a year earlier are +14%.
+    seasonal = dataclasses.replace(QUALIFIES_FOR_ALL, growth_3m=-0.35, growth_yoy=0.14)
+    rbf = _options(seasonal)["revenue_based_financing"]
+    assert rbf.eligible
+    growth = next(c for c in rbf.criteria if c.criterion == "revenue_growth")
+    assert growth.message == "Revenue changed +14% year over year."
 
 
 def test_missing_growth_counts_as_not_yet_met() -> None:
-    options = _options(dataclasses.replace(QUALIFIES_FOR_ALL, growth_3m=None))
+    options = _options(
+        dataclasses.replace(QUALIFIES_FOR_ALL, growth_3m=None, growth_mom=None, growth_yoy=None)
+    )
     rbf = options["revenue_based_financing"]
     unmet = {u.criterion: u for u in rbf.unmet}
-    assert list(unmet) == ["growth_3m"]
-    assert unmet["growth_3m"].gap is None
-    assert "can't be measured yet" in unmet["growth_3m"].message
+    assert list(unmet) == ["revenue_growth"]
+    assert unmet["revenue_growth"].gap is None
+    assert "can't be measured yet" in unmet["revenue_growth"].message
 
 
 def test_bank_line_of_credit_gaps() -> None:
@@ -192,7 +205,7 @@ def test_threshold_keys_are_all_understood() -> None:
         "min_annual_revenue",
         "min_avg_monthly_revenue_3m",
         "min_months_above_10k",
-        "min_growth_3m",
+        "min_growth",
         "max_monthly_cv",
         "max_low_volume_months",
         "max_dispute_ratio",
