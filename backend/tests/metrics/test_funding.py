@@ -18,6 +18,8 @@ QUALIFIES_FOR_ALL = ReadinessInputs(
     months_above_10k_last_6=3,
     growth_3m=-0.20,
     growth_mom=0.0,
+    revenue_trend_12m=-0.10,
+    top_customer_share=0.5,
     volatility_monthly_cv=0.35,
     low_volume_months_12m=1,
     dispute_ratio_visa_month=0.006,
@@ -206,6 +208,8 @@ def test_threshold_keys_are_all_understood() -> None:
         "min_avg_monthly_revenue_3m",
         "min_months_above_10k",
         "min_growth",
+        "min_revenue_trend",
+        "max_top_customer_share",
         "max_monthly_cv",
         "max_low_volume_months",
         "max_dispute_ratio",
@@ -215,3 +219,20 @@ def test_threshold_keys_are_all_understood() -> None:
         assert ("min_avg_monthly_revenue_3m" in spec.thresholds) == (
             "min_months_above_10k" in spec.thresholds
         )
+
+
+def test_a_sustained_decline_blocks_the_bank_and_sba_but_not_a_cash_advance() -> None:
+    falling = _options(dataclasses.replace(QUALIFIES_FOR_ALL, revenue_trend_12m=-0.34))
+    assert falling["merchant_cash_advance"].eligible
+    for kind in ("bank_line_of_credit", "sba_term_loan"):
+        unmet = _unmet_messages(falling[kind])
+        assert list(unmet) == ["revenue_trend_12m"], kind
+        assert "currently -34%" in unmet["revenue_trend_12m"]
+
+
+def test_one_client_above_half_of_revenue_blocks_all_but_a_cash_advance() -> None:
+    options = _options(dataclasses.replace(QUALIFIES_FOR_ALL, top_customer_share=0.63))
+    assert [kind for kind, option in options.items() if option.eligible] == [
+        "merchant_cash_advance"
+    ]
+    assert "currently 63%" in _unmet_messages(options["sba_term_loan"])["top_customer_share"]

@@ -185,3 +185,31 @@ def test_doc_has_front_matter_sources_and_sections() -> None:
         assert source in text
     for source in ("Lighter Capital", "SBA", "SOP 50 10"):
         assert source in text
+
+
+_PRODUCT_WORDS = {
+    "merchant_cash_advance": "merchant cash advance",
+    "revenue_based_financing": "revenue-based",
+    "bank_line_of_credit": "bank line",
+    "sba_term_loan": "SBA 7(a)",
+}
+
+
+def test_sample_merchant_table_matches_the_golden_tests(
+    tables: dict[str, dict[str, dict[str, str]]],
+) -> None:
+    from tests.metrics.test_sample_merchants_golden import GOLDEN
+
+    rows = tables["merchant"]
+    assert set(rows) == set(GOLDEN)
+    for merchant, (tier, eligible, _capped_by) in GOLDEN.items():
+        row = rows[merchant]
+        assert row["tier"] == f"`{tier}`", merchant
+        listed = [p for p, words in _PRODUCT_WORDS.items() if words in row["eligible products"]]
+        assert listed == eligible, merchant
+        assert (row["eligible products"] == "none") == (not eligible), merchant
+        assert len(row["components"].split(",")) == 8, merchant
+        assert len(row["what a lender would conclude, and why"]) > 200, merchant
+    text = DOC.read_text(encoding="utf-8")
+    for source in ("Stripe Capital", "Lighter Capital", "Clearco", "SBA 7(a)", "VAMP"):
+        assert source in text
