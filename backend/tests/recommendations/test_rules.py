@@ -3,12 +3,14 @@
 import string
 
 import pytest
+from hypothesis import given, settings
 
 from app.metrics.models import MetricSnapshot
 from app.metrics.scoring import COMPONENTS, OVERRIDABLE_METRICS, ReadinessInputs, compute_readiness
 from app.metrics.service import ScoringContext
 from app.recommendations.rules import FUNDING_RULES, RULES, Major, Rule
 from app.recommendations.service import build_facts, render
+from tests.metrics.test_scoring_properties import INPUTS
 from tests.recommendations.conftest import HEALTHY, T0, unit_of
 
 
@@ -134,3 +136,30 @@ def test_material_worsening() -> None:
     assert not lower.materially_worse(400_000, 320_000)
     assert lower.materially_worse(400_000, 300_000)
     assert not higher.materially_worse(None, 0.3)
+
+
+@settings(max_examples=100, database=None, deadline=None)
+@given(inputs=INPUTS)
+def test_every_business_with_a_score_has_a_next_step(inputs: ReadinessInputs) -> None:
+    # All products open: what each lender will ask for; otherwise: what unlocks the next one.
+    values = {name: getattr(inputs, name) for name in inputs.__dataclass_fields__}
+    snapshot = MetricSnapshot(
+        business_id=None,
+        computed_at=T0,
+        as_of=T0.date(),
+        currency="usd",
+        metrics={k: {"value": v, "window": "test", "unit": unit_of(k)} for k, v in values.items()},
+    )
+    context = ScoringContext(
+        business_id=None,  # type: ignore[arg-type]
+        currency="usd",
+        snapshot=snapshot,
+        inputs=inputs,
+        result=compute_readiness(inputs, "usd"),
+    )
+    facts = build_facts(context)
+    fired = [rule for rule in FUNDING_RULES if rule.matches(facts, "usd")]
+    assert fired
+    for rule in fired:
+        content = render(rule, context, facts)
+        assert "{" not in content.body
