@@ -1061,11 +1061,18 @@ def _growth_sentence(i: ReadinessInputs, change: float, comparison: str) -> str:
 # Explanations: one or two sentences quoting the business's own numbers.
 
 
+def _trailing(days: int, i: ReadinessInputs) -> str:
+    """``"in the last 90 days"``, or what the window really covers for a younger business."""
+    if i.days_of_history >= days:
+        return "in the last 12 months" if days == 365 else f"in the last {days} days"
+    return f"in the {plural(i.days_of_history, 'day')} of data so far"
+
+
 def _explain_history(i: ReadinessInputs, currency: str) -> str:
     return (
         f"Processing on Stripe for {plural(i.days_of_history, 'day')} "
         f"({plural(i.months_of_history, 'complete month')}) with "
-        f"{format_money(i.revenue_365d, currency)} of net revenue in the last 12 months; "
+        f"{format_money(i.revenue_365d, currency)} of net revenue {_trailing(365, i)}; "
         f"Stripe Capital (US) asks for at least {STRIPE_CAPITAL_MIN_MONTHS} months of "
         f"history and {format_major(STRIPE_CAPITAL_MIN_ANNUAL_VOLUME, currency)} a year."
     )
@@ -1159,7 +1166,7 @@ def _explain_refunds(i: ReadinessInputs, currency: str) -> str:
     head = f"{format_percent(i.refund_rate_amount)} of sales by amount were refunded"
     if i.refund_rate_count is not None:
         head += f" ({format_percent(i.refund_rate_count)} of charges)"
-    head += " in the last 90 days"
+    head += f" {_trailing(90, i)}"
     return (
         f"{head}; under {format_percent(REFUND_HEALTHY_MAX)} is healthy and above "
         f"{format_percent(REFUND_CONCERN_MIN)} worries lenders."
@@ -1173,11 +1180,11 @@ def _explain_payouts(i: ReadinessInputs, currency: str) -> str:
             "after the next payout."
         )
     if i.payout_failure_rate_90d == 0:
-        head = f"None of your {plural(i.payouts_count_90d, 'payout')} in the last 90 days failed"
+        head = f"None of your {plural(i.payouts_count_90d, 'payout')} {_trailing(90, i)} failed"
     else:
         head = (
             f"{format_percent(i.payout_failure_rate_90d)} of your "
-            f"{plural(i.payouts_count_90d, 'payout')} in the last 90 days failed"
+            f"{plural(i.payouts_count_90d, 'payout')} {_trailing(90, i)} failed"
         )
     delay = i.payout_avg_arrival_delay_days
     if delay is not None:
@@ -1194,9 +1201,10 @@ def _explain_concentration(i: ReadinessInputs, currency: str) -> str:
             "Customer concentration can't be measured yet: no charges in the last 12 complete "
             "months; it will be known at the end of the first complete month with sales."
         )
+    window = "the last 12 months" if i.full_months >= 12 else _data_so_far(i.full_months)
     head = (
-        f"Your largest customer brought {format_percent(i.top_customer_share)} of the "
-        "last 12 months' revenue"
+        f"Your largest customer brought {format_percent(i.top_customer_share)} of revenue "
+        f"over {window}"
     )
     if i.top5_customer_share is not None:
         head += f" and your top 5 brought {format_percent(i.top5_customer_share)}"
