@@ -95,6 +95,14 @@ async def test_sample_merchants_tiers_and_eligible_products(
         assert status["sync"]["state"] == "succeeded", status
         await app.state.queue.join()
         results[merchant] = await _readiness_at_clock(app.state.db, business["id"])
+        # Every connected business with a score has a next step (1.0 left healthy ones none).
+        response = await client.get(
+            "/api/v1/recommendations",
+            params={"business_id": business["id"], "status": "open"},
+            headers=account.headers,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["recommendations"], merchant
 
     if os.environ.get("VAULTRA_PRINT_SAMPLE_MERCHANTS"):
         print(json.dumps({m: _summary(r) for m, r in results.items()}, indent=1))
