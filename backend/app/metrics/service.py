@@ -429,6 +429,20 @@ async def latest_score(session: AsyncSession, business_id: uuid.UUID) -> Readine
     return result.scalar_one_or_none()
 
 
+async def previous_score(session: AsyncSession, score: ReadinessScore) -> ReadinessScore | None:
+    """The stored score just before `score` (alerts tell a model update from a real change)."""
+    result = await session.execute(
+        select(ReadinessScore)
+        .where(
+            ReadinessScore.business_id == score.business_id,
+            ReadinessScore.computed_at < score.computed_at,
+        )
+        .order_by(ReadinessScore.computed_at.desc(), ReadinessScore.id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def compute_readiness(
     session: AsyncSession, business: Business, *, now: datetime | None = None
 ) -> ReadinessScore | None:
