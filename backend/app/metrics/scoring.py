@@ -1052,7 +1052,7 @@ def _growth_sentence(i: ReadinessInputs, change: float, comparison: str) -> str:
         return text
     return (
         f"{text}; with {_data_so_far(i.full_months)} this can't correct for seasons yet "
-        f"(year over year needs {GROWTH_YOY_MIN_MONTHS}, "
+        f"(year over year needs {GROWTH_YOY_MIN_MONTHS} complete months: it will be known "
         f"{_months_until(GROWTH_YOY_MIN_MONTHS, i.full_months)})"
     )
 
