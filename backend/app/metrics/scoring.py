@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.core.db import INT_MAX, MONEY_MAX
 from app.core.iso import minor_per_major as _minor_per_major
+from app.metrics.series import SEASONAL_STRENGTH_MIN
 
 # 2.0: growth year over year (and no peak-to-trough windows), consistency around the trend
 # and season, a sustained-decline cap, missing data neutral with weight 0, tiers that agree
@@ -848,8 +849,7 @@ def growth_comparison(inputs: ReadinessInputs) -> Comparison | None:
 
 
 def is_seasonal(inputs: ReadinessInputs) -> bool | None:
-    from app.metrics.series import SEASONAL_STRENGTH_MIN
-
+    """Whether the 12-month pattern is strong enough to call seasonal (None: can't tell yet)."""
     strength = inputs.seasonality_strength
     return None if strength is None else strength >= SEASONAL_STRENGTH_MIN
 
