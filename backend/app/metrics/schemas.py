@@ -16,6 +16,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.metrics.scoring import (
     METRIC_RULES,
     OVERRIDABLE_METRICS,
+    CappedBy,
     Component,
     FundingOption,
     InvalidOverridesError,
@@ -124,7 +125,10 @@ class ReadinessRead(BaseModel):
     computed_at: datetime
     model_version: str
     currency: str
-    capped_by: str | None
+    capped_by: CappedBy | None = Field(
+        description="The cap that set `score`: `disputes` (red flag), `revenue_decline` "
+        "(sustained decline) or `funding_eligibility` (a tier needs eligible products)."
+    )
     snapshot_id: uuid.UUID | None
     stored: bool = Field(description="False when computed on the fly from the latest metrics.")
 
@@ -220,7 +224,7 @@ class SimulationRead(BaseModel):
     funding_options: list[FundingOption]
     base_score: int
     base_tier: Tier
-    capped_by: str | None = Field(
+    capped_by: CappedBy | None = Field(
         description="The cap that set `score`: `disputes`, `revenue_decline` or "
         "`funding_eligibility` (a tier needs eligible products, in what-ifs too)."
     )

@@ -553,7 +553,7 @@ async def get_readiness(session: AsyncSession, business: Business) -> ReadinessR
             computed_at=stored.computed_at,
             model_version=stored.model_version,
             currency=stored.currency,
-            capped_by=stored.capped_by,
+            capped_by=stored.capped_by,  # type: ignore[arg-type]  # written from a CappedBy
             snapshot_id=stored.snapshot_id,
             stored=True,
         )

@@ -1717,8 +1717,11 @@ export interface components {
              * Format: uuid
              */
             business_id: string;
-            /** Capped By */
-            capped_by: string | null;
+            /**
+             * Capped By
+             * @description The cap that set `score`: `disputes` (red flag), `revenue_decline` (sustained decline) or `funding_eligibility` (a tier needs eligible products).
+             */
+            capped_by: ("disputes" | "revenue_decline" | "funding_eligibility") | null;
             /** Components */
             components: {
                 [key: string]: components["schemas"]["Component"];
@@ -2094,7 +2097,7 @@ export interface components {
              * Capped By
              * @description The cap that set `score`: `disputes`, `revenue_decline` or `funding_eligibility` (a tier needs eligible products, in what-ifs too).
              */
-            capped_by: string | null;
+            capped_by: ("disputes" | "revenue_decline" | "funding_eligibility") | null;
             /** Components */
             components: {
                 [key: string]: components["schemas"]["Component"];
