@@ -380,8 +380,6 @@ class ComponentSpec:
     # elsewhere must not offset: a merchant in a card-network monitoring program is hard
     # to finance however good its revenue is.
     score_cap: tuple[tuple[float, float], ...] | None = None
-    # The component has data only when this metric is present (default: the key metric).
-    requires: str | None = None
     # Highest component score allowed by another metric: a business whose revenue falls
     # steadily can't score "helps" on consistency, however smooth the fall.
     ceiling: Curve | None = None
@@ -919,7 +917,8 @@ def _curve_points(curve: Curve, inputs: ReadinessInputs, currency: str) -> float
 
 
 def has_data(spec: ComponentSpec, inputs: ReadinessInputs) -> bool:
-    return metric_value(inputs, spec.requires or spec.key_metric) is not None
+    """A component is scored once its key metric exists (consistency: 6 complete months)."""
+    return metric_value(inputs, spec.key_metric) is not None
 
 
 def _component(key: str, spec: ComponentSpec, inputs: ReadinessInputs, currency: str) -> Component:
