@@ -247,14 +247,30 @@ def _component_line(c: ComponentBreakdown) -> str:
     )
 
 
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
 def _score_line(r: ReadinessBreakdown) -> str:
     tier = (r.tier or "").replace("_", " ")
-    line = f"Your funding readiness score is **{r.score}/100** ({tier}), trend {r.trend}."
+    trend = (r.score_trend or "insufficient_history").replace("_", " ")
+    line = (
+        f"Your funding readiness score is **{r.score}/100** ({tier}); 30-day score trend: {trend}."
+    )
+    if r.revenue_trend_explanation:
+        line += f" {r.revenue_trend_explanation}"
     if r.capped_by:
         capping = next((c for c in r.components if c.name == r.capped_by), None)
         if capping is not None:
             line += f" It is capped by {capping.label.lower()}: until that improves, the "
             line += f"score cannot rise above {capping.caps_score_at}."
+        elif r.capped_by == "funding_eligibility":
+            line += (
+                " It is capped by the tier rule: a tier needs eligible funding products "
+                "(ready: 1, strong: 2)."
+            )
+        elif r.capped_by == "revenue_decline":
+            line += " It is capped because revenue is in a sustained decline."
     return line
 
 
@@ -305,7 +321,7 @@ def _score_drop(facts: _Facts, _question: str) -> list[str]:
         lines.append(
             f"Your score {moved} from {previous.score} ({previous.computed_at:%b %d, %Y}) to "
             f"{latest.score} ({latest.computed_at:%b %d, %Y}), {delta:+d} points; "
-            f"the trend is {r.trend}."
+            f"the 30-day score trend is {_words(r.score_trend or 'insufficient_history')}."
         )
         moves = _component_moves(r, latest.component_scores, previous.component_scores)
         if moves:

@@ -192,7 +192,14 @@ class ReadinessBreakdown(BaseModel):
     message: str | None = None
     score: int | None = None
     tier: str | None = None
-    trend: str | None = None
+    score_trend: str | None = Field(
+        default=None,
+        description="The score's own 30-day trend (`insufficient_history` under 7 days).",
+    )
+    revenue_trend: str | None = Field(
+        default=None, description="Which way revenue goes: growing, flat, declining."
+    )
+    revenue_trend_explanation: str | None = None
     computed_at: datetime | None = None
     currency: str | None = None
     capped_by: str | None = None
@@ -245,7 +252,9 @@ async def get_readiness_breakdown(ctx: ToolContext, args: BusinessInput) -> Read
         available=True,
         score=readiness.score,
         tier=readiness.tier,
-        trend=readiness.trend,
+        score_trend=readiness.score_trend.direction,
+        revenue_trend=readiness.revenue_trend.direction,
+        revenue_trend_explanation=readiness.revenue_trend.explanation,
         computed_at=readiness.computed_at,
         currency=readiness.currency,
         capped_by=readiness.capped_by,
@@ -426,7 +435,8 @@ TOOLS: dict[str, AgentTool[Any, Any]] = {
             name="get_readiness_breakdown",
             title="Readiness breakdown",
             description=(
-                "The business's funding-readiness score (0-100), tier and trend; each "
+                "The business's funding-readiness score (0-100), tier, score and revenue "
+                "trends; each "
                 "component's score, weight and what it costs the total (biggest drag "
                 "first), what helps and what hurts; eligibility for each funding option "
                 "with the unmet criteria; and recent score history."

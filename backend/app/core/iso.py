@@ -182,6 +182,19 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
     ]
 )
 
+# Currencies with three decimals in Stripe (1 dinar = 1,000 fils/baisa/millimes): dividing
+# their amounts by 100 overstates them tenfold.
+THREE_DECIMAL_CURRENCIES = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
+
+
+def minor_per_major(currency: str) -> int:
+    """Minor units in one major unit: 1 for JPY (zero-decimal), 1,000 for KWD, else 100."""
+    code = currency.lower()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        return 1
+    return 1000 if code in THREE_DECIMAL_CURRENCIES else 100
+
+
 COUNTRIES = frozenset(
     [
         "AD",

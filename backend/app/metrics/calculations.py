@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from app.metrics import series
 from app.metrics.rollup import CustomerFigures, DayRollup
 from app.metrics.scoring import RBF_MIN_MONTHLY_REVENUE, to_minor
 
 LOW_VOLUME_SHARE_OF_MEDIAN = 0.5
 MIN_MONTHS_FOR_CV = 3
 MIN_WEEKS_FOR_CV = 4
+# Full months read for the trend, the season and year-over-year growth: three years at most.
+SERIES_MONTHS = 36
 FRAUD_REASONS = frozenset({"fraudulent", "unrecognized"})
 
 Metrics = dict[str, dict[str, Any]]
@@ -210,6 +213,38 @@ def compute_snapshot_metrics(
             sum(monthly[m].net for m in full[:3]), sum(monthly[m].net for m in full[3:6])
         )
     out.add("growth_3m", growth_3m, interval(months[5], month_end(months[0])), "ratio")
+
+    # The longer series (oldest first) behind trend, seasonality and year-over-year growth.
+    older = [add_months(current, -offset) for offset in range(SERIES_MONTHS, 0, -1)]
+    series_net = [
+        _totals(by_month.get(m, ())).net
+        for m in older
+        if first_full is not None and m >= first_full
+    ]
+    out.add("full_months", len(series_net), interval(older[0], month_end(older[-1])), "months")
+    figures = series.analyse(series_net)
+    out.add(
+        "growth_yoy",
+        figures.growth_yoy,
+        interval(add_months(current, -15), month_end(months[0])),
+        "ratio",
+    )
+    series_window = interval(add_months(current, -max(1, len(series_net))), month_end(months[0]))
+    out.add("seasonality_strength", figures.seasonality_strength, series_window, "ratio")
+    yoy_months = min(series.TREND_YOY_MONTHS, len(series_net) - 12)
+    trend_start = add_months(current, -(12 + yoy_months if yoy_months >= 3 else 12))
+    out.add(
+        "revenue_trend_12m",
+        figures.revenue_trend_12m,
+        interval(trend_start, month_end(months[0])),
+        "ratio",
+    )
+    out.add(
+        "volatility_detrended_cv",
+        figures.volatility_detrended_cv,
+        interval(add_months(current, -12), month_end(months[0])),
+        "cv",
+    )
 
     year_window = interval(months[-1], month_end(months[0]))
     full_net = [monthly[m].net for m in full]

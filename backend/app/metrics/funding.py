@@ -21,6 +21,7 @@ from app.metrics.scoring import (
     STABLE_MONTHLY_CV,
     STRIPE_CAPITAL_MIN_ANNUAL_VOLUME,
     STRIPE_CAPITAL_MIN_MONTHS,
+    SUSTAINED_DECLINE,
     VDMP_EARLY_WARNING_RATIO,
     Criterion,
     FundingOption,
@@ -31,6 +32,7 @@ from app.metrics.scoring import (
     format_money,
     format_percent,
     plural,
+    revenue_growth,
     to_minor,
     worst_dispute_ratio,
 )
@@ -45,6 +47,12 @@ __all__ = [
 ]
 
 
+# One customer bringing more than half the revenue: a lender repaid from revenue (or cash
+# flow) would lose half its repayment with that client. Vaultra heuristic; RBF providers and
+# banks ask for customer concentration tables, and 25% is where concentration starts to count.
+MAX_TOP_CUSTOMER_SHARE: Final = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class FundingSpec:
     """Published-criteria heuristic for one product.
@@ -52,7 +60,11 @@ class FundingSpec:
     ``thresholds`` keys: ``min_months_history`` (complete months), ``min_annual_revenue``
     (major units, trailing 12 months), ``min_avg_monthly_revenue_3m`` and
     ``min_months_above_10k`` (either one satisfies the revenue criterion),
-    ``min_growth_3m``, ``max_monthly_cv``, ``max_low_volume_months`` (inclusive limits) and
+    ``min_growth`` (year over year once 15 months exist, else quarter over quarter, so a
+    seasonal business is not failed for its spring), ``min_revenue_trend`` (the model's
+    revenue trend over a year: no sustained decline), ``max_top_customer_share``,
+    ``max_monthly_cv``,
+    ``max_low_volume_months`` (inclusive limits) and
     ``max_dispute_ratio`` (the worst ratio must be strictly below it).
     ``unmeasurable`` lists ``(criterion, message)`` pairs Stripe data cannot show.
     """
@@ -94,7 +106,8 @@ FUNDING_CRITERIA: Final[Mapping[FundingType, FundingSpec]] = {
             "min_months_history": 6,
             "min_avg_monthly_revenue_3m": LIGHTER_MIN_AVG_MONTHLY_REVENUE,
             "min_months_above_10k": RBF_MIN_MONTHS_AT_LEVEL,
-            "min_growth_3m": -0.20,
+            "min_growth": -0.20,
+            "max_top_customer_share": MAX_TOP_CUSTOMER_SHARE,
             "max_dispute_ratio": MC_ECP_MONITORED_RATIO,
         },
         unmeasurable=(
@@ -114,6 +127,8 @@ FUNDING_CRITERIA: Final[Mapping[FundingType, FundingSpec]] = {
         thresholds={
             "min_months_history": 24,
             "min_annual_revenue": BANK_MIN_ANNUAL_REVENUE,
+            "min_revenue_trend": SUSTAINED_DECLINE,
+            "max_top_customer_share": MAX_TOP_CUSTOMER_SHARE,
             "max_monthly_cv": STABLE_MONTHLY_CV,
             "max_low_volume_months": 1,
             "max_dispute_ratio": MC_ECP_MONITORED_RATIO,
@@ -135,6 +150,8 @@ FUNDING_CRITERIA: Final[Mapping[FundingType, FundingSpec]] = {
         thresholds={
             "min_months_history": 24,
             "min_annual_revenue": BANK_MIN_ANNUAL_REVENUE,
+            "min_revenue_trend": SUSTAINED_DECLINE,
+            "max_top_customer_share": MAX_TOP_CUSTOMER_SHARE,
             "max_dispute_ratio": VDMP_EARLY_WARNING_RATIO,
         },
         unmeasurable=(
@@ -180,8 +197,12 @@ def _evaluate(
                 currency,
             )
         )
-    if "min_growth_3m" in t:
-        criteria.append(_growth(inputs, t["min_growth_3m"]))
+    if "min_growth" in t:
+        criteria.append(_growth(inputs, t["min_growth"]))
+    if "min_revenue_trend" in t:
+        criteria.append(_trend(inputs, t["min_revenue_trend"]))
+    if "max_top_customer_share" in t:
+        criteria.append(_concentration(inputs, t["max_top_customer_share"]))
     if "max_monthly_cv" in t:
         criteria.append(_volatility(inputs, t["max_monthly_cv"]))
     if "max_low_volume_months" in t:
@@ -311,21 +332,27 @@ def _monthly_revenue(
 
 
 def _growth(i: ReadinessInputs, minimum: float) -> Criterion:
-    have = i.growth_3m
+    have = revenue_growth(i)
     floor = format_percent(minimum, signed=True)
+    basis = "year over year" if i.growth_yoy is not None else "against the period before"
     if have is None:
-        met, message = False, "3-month revenue trend can't be measured yet (needs 6 months)."
+        met = False
+        message = "Revenue growth can't be measured yet (needs 2 complete months)."
     elif have >= minimum:
-        met, message = True, f"Revenue changed {format_percent(have, signed=True)} over 3 months."
+        met = True
+        message = f"Revenue changed {format_percent(have, signed=True)} {basis}."
     else:
         met = False
         message = (
-            f"3-month revenue change must be {floor} or better "
-            f"(currently {format_percent(have, signed=True)})."
+            f"Revenue change must be {floor} or better "
+            f"(currently {format_percent(have, signed=True)} {basis})."
         )
     return Criterion(
-        criterion="growth_3m",
-        description=f"Revenue over the last 3 months not down more than {format_percent(-minimum)}",
+        criterion="revenue_growth",
+        description=(
+            f"Revenue not down more than {format_percent(-minimum)} (the last 3 months year "
+            "over year once 15 months exist, else against the 3 or 1 months before)"
+        ),
         unit="ratio",
         required=minimum,
         current=have,
@@ -391,6 +418,55 @@ def _disputes(i: ReadinessInputs, maximum: float) -> Criterion:
     return Criterion(
         criterion="worst_dispute_ratio",
         description=f"Worst recent dispute ratio below {limit}",
+        unit="ratio",
+        required=maximum,
+        current=have,
+        met=met,
+        message=message,
+    )
+
+
+def _trend(i: ReadinessInputs, minimum: float) -> Criterion:
+    have = i.revenue_trend_12m
+    floor = format_percent(-minimum)
+    if have is None:
+        met, message = False, "Revenue trend can't be measured yet (needs 6 complete months)."
+    elif have >= minimum:
+        met, message = True, f"Revenue trend over a year: {format_percent(have, signed=True)}."
+    else:
+        met = False
+        message = (
+            f"Revenue must stop falling: its trend over a year must be down no more than "
+            f"{floor} (currently {format_percent(have, signed=True)})."
+        )
+    return Criterion(
+        criterion="revenue_trend_12m",
+        description=f"No sustained decline: revenue trend over a year down no more than {floor}",
+        unit="ratio",
+        required=minimum,
+        current=have,
+        met=met,
+        message=message,
+    )
+
+
+def _concentration(i: ReadinessInputs, maximum: float) -> Criterion:
+    have = i.top_customer_share
+    limit = format_percent(maximum)
+    if have is None:
+        met, message = False, "Customer concentration can't be measured yet (no charges)."
+    elif have <= maximum:
+        met = True
+        message = f"Your largest customer brought {format_percent(have)} of revenue."
+    else:
+        met = False
+        message = (
+            f"Your largest customer must bring no more than {limit} of revenue "
+            f"(currently {format_percent(have)})."
+        )
+    return Criterion(
+        criterion="top_customer_share",
+        description=f"Largest customer at most {limit} of the last 12 months' revenue",
         unit="ratio",
         required=maximum,
         current=have,

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import error_responses
 from app.metrics import service
 from app.metrics.exceptions import MetricsNotComputed
@@ -16,6 +16,7 @@ from app.metrics.schemas import (
     SimulateRequest,
     SimulationRead,
 )
+from app.stripe.config import data_now
 from app.users.dependencies import CurrentBusiness
 
 router = APIRouter()
@@ -39,6 +40,7 @@ async def read_metrics(session: SessionDep, access: CurrentBusiness) -> MetricsR
 @router.get("/metrics/history", response_model=MetricHistoryRead, tags=["metrics"])
 async def read_metric_history(
     session: SessionDep,
+    settings: SettingsDep,
     access: CurrentBusiness,
     start_date: Annotated[date | None, Query(description=_HISTORY_DAY)] = None,
     end_date: Annotated[
@@ -53,6 +55,7 @@ async def read_metric_history(
         start_date=start_date,
         end_date=end_date,
         granularity=granularity,
+        today=data_now(settings).date(),
     )
 
 

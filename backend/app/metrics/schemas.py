@@ -16,14 +16,25 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.metrics.scoring import (
     METRIC_RULES,
     OVERRIDABLE_METRICS,
+    CappedBy,
     Component,
     FundingOption,
     InvalidOverridesError,
+    RevenueTrend,
     Tier,
     validate_overrides,
 )
 
-Trend = Literal["improving", "stable", "declining"]
+
+class ScoreTrend(BaseModel):
+    """How the readiness score itself moved over the last 30 days (not revenue)."""
+
+    direction: Literal["improving", "stable", "declining", "insufficient_history"] = Field(
+        description="`insufficient_history` until 7 days of score history exist."
+    )
+    change: int | None = Field(description="Points gained (negative: lost) over `days`.")
+    days: int | None = Field(description="Days between the compared scores.")
+    explanation: str
 
 
 class MetricValue(BaseModel):
@@ -109,11 +120,15 @@ class ReadinessRead(BaseModel):
     tier: Tier
     components: dict[str, Component]
     funding_options: list[FundingOption]
-    trend: Trend
+    score_trend: ScoreTrend
+    revenue_trend: RevenueTrend
     computed_at: datetime
     model_version: str
     currency: str
-    capped_by: str | None
+    capped_by: CappedBy | None = Field(
+        description="The cap that set `score`: `disputes` (red flag), `revenue_decline` "
+        "(sustained decline) or `funding_eligibility` (a tier needs eligible products)."
+    )
     snapshot_id: uuid.UUID | None
     stored: bool = Field(description="False when computed on the fly from the latest metrics.")
 
@@ -209,6 +224,10 @@ class SimulationRead(BaseModel):
     funding_options: list[FundingOption]
     base_score: int
     base_tier: Tier
+    capped_by: CappedBy | None = Field(
+        description="The cap that set `score`: `disputes`, `revenue_decline` or "
+        "`funding_eligibility` (a tier needs eligible products, in what-ifs too)."
+    )
     impact: int = Field(description="score - base_score")
     overrides: dict[str, int | float]
     currency: str

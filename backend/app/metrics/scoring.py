@@ -20,9 +20,13 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from app.core.db import INT_MAX, MONEY_MAX
-from app.core.iso import ZERO_DECIMAL_CURRENCIES
+from app.core.iso import minor_per_major as _minor_per_major
+from app.metrics.series import SEASONAL_STRENGTH_MIN
 
-MODEL_VERSION: Final = "1.0"
+# 2.0: growth year over year (and no peak-to-trough windows), consistency around the trend
+# and season, a sustained-decline cap, missing data neutral with weight 0, tiers that agree
+# with funding eligibility, three-decimal currencies.
+MODEL_VERSION: Final = "2.0"
 
 Tier = Literal["insufficient_data", "not_ready", "emerging", "ready", "strong"]
 Status = Literal["helps", "hurts", "neutral"]
@@ -55,8 +59,19 @@ TOP5_CUSTOMER_RISK: Final = 0.50
 
 # --- Model constants.
 INSUFFICIENT_HISTORY_DAYS: Final = 90
-# A metric that cannot be computed scores this many points: neither rewarded nor zeroed.
-MISSING_METRIC_POINTS: Final = 50.0
+# A metric that cannot be computed is left out and its share goes to the component's other
+# metrics; a component without its key metric weighs 0 and its weight goes to the others in
+# proportion (never "helps": 1.0 scored the six-week store's consistency 80 on no data).
+MISSING_COMPONENT_WEIGHT: Final = 0.0
+# Months of full data each component needs before it is scored.
+CONSISTENCY_MIN_MONTHS: Final = 6
+GROWTH_MIN_MONTHS: Final = 2
+GROWTH_QOQ_MIN_MONTHS: Final = 6
+GROWTH_YOY_MIN_MONTHS: Final = 15
+# A fitted or year-over-year fall of 10% a year or more is a sustained decline.
+SUSTAINED_DECLINE: Final = -0.10
+# Revenue trend words: within +/-5% a year is flat.
+REVENUE_TREND_BAND: Final = 0.05
 STATUS_HELPS_MIN: Final = 70.0
 STATUS_HURTS_BELOW: Final = 40.0
 # Highest tier first; a score belongs to the first tier whose minimum it reaches.
@@ -65,6 +80,16 @@ TIERS: Final[tuple[tuple[Tier, int], ...]] = (
     ("ready", 60),
     ("emerging", 40),
     ("not_ready", 0),
+)
+# Tiers agree with funding eligibility: `strong` needs this many eligible products, `ready`
+# this many. When the rule binds, the score is capped at the top of the highest tier allowed.
+TIER_MIN_ELIGIBLE: Final[Mapping[Tier, int]] = {"strong": 2, "ready": 1}
+# A sustained decline caps the overall score: (revenue trend over a year, highest score).
+# Down 10% or less: no cap; down 20%: 59 (at most `emerging`); down 50% or more: 40.
+DECLINE_CAP: Final[tuple[tuple[float, float], ...]] = (
+    (-0.5, 40),
+    (-0.2, 59),
+    (SUSTAINED_DECLINE, 100),
 )
 
 
@@ -82,6 +107,7 @@ class ReadinessInputs:
 
     days_of_history: int = 0
     months_of_history: int = 0
+    full_months: int = 0  # full calendar months of data (up to 36) behind monthly metrics
     revenue_30d: int = 0
     revenue_90d: int = 0
     revenue_365d: int = 0
@@ -90,6 +116,10 @@ class ReadinessInputs:
     months_above_10k_last_6: int = 0
     growth_mom: float | None = None
     growth_3m: float | None = None
+    growth_yoy: float | None = None
+    revenue_trend_12m: float | None = None
+    seasonality_strength: float | None = None
+    volatility_detrended_cv: float | None = None
     volatility_monthly_cv: float | None = None
     volatility_weekly_cv: float | None = None
     low_volume_months_12m: int = 0
@@ -158,6 +188,7 @@ _GROWTH = MetricRule(integer=False, optional=True, override_min=-1, override_max
 METRIC_RULES: Final[Mapping[str, MetricRule]] = {
     "days_of_history": _COUNT,
     "months_of_history": _COUNT,
+    "full_months": _COUNT,
     "revenue_30d": _MONEY,
     "revenue_90d": _MONEY,
     "revenue_365d": _MONEY,
@@ -168,6 +199,10 @@ METRIC_RULES: Final[Mapping[str, MetricRule]] = {
     ),
     "growth_mom": _GROWTH,
     "growth_3m": _GROWTH,
+    "growth_yoy": _GROWTH,
+    "revenue_trend_12m": _GROWTH,
+    "seasonality_strength": _RATIO,
+    "volatility_detrended_cv": _NON_NEGATIVE,
     "volatility_monthly_cv": _NON_NEGATIVE,
     "volatility_weekly_cv": _NON_NEGATIVE,
     "low_volume_months_12m": MetricRule(
@@ -202,8 +237,10 @@ OVERRIDABLE_METRICS: Final[tuple[str, ...]] = (
     "months_above_10k_last_6",
     "growth_mom",
     "growth_3m",
+    "growth_yoy",
+    "revenue_trend_12m",
+    "volatility_detrended_cv",
     "volatility_monthly_cv",
-    "volatility_weekly_cv",
     "low_volume_months_12m",
     "dispute_ratio_visa_month",
     "dispute_ratio_visa_3m",
@@ -325,6 +362,9 @@ class Curve:
     unit: Unit
     share: float
     points: tuple[tuple[float, float], ...]
+    # Left out when this metric is present (sequential growth once year over year exists,
+    # so a seasonal business never has a peak compared with a trough).
+    superseded_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +380,9 @@ class ComponentSpec:
     # elsewhere must not offset: a merchant in a card-network monitoring program is hard
     # to finance however good its revenue is.
     score_cap: tuple[tuple[float, float], ...] | None = None
+    # Highest component score allowed by another metric: a business whose revenue falls
+    # steadily can't score "helps" on consistency, however smooth the fall.
+    ceiling: Curve | None = None
 
 
 COMPONENTS: Final[Mapping[str, ComponentSpec]] = {
@@ -408,33 +451,52 @@ COMPONENTS: Final[Mapping[str, ComponentSpec]] = {
     "consistency": ComponentSpec(
         label="Revenue consistency",
         weight=0.15,
-        key_metric="volatility_monthly_cv",
+        key_metric="volatility_detrended_cv",
         curves=(
+            Curve(
+                "volatility_detrended_cv",
+                "cv",
+                0.5,
+                ((0.05, 100), (0.15, 70), (0.30, 35), (0.60, 0)),
+            ),
             Curve(
                 "low_volume_months_12m",
                 "months",
-                0.4,
+                0.3,
                 ((0, 100), (1, 85), (2, 70), (4, 35), (6, 0)),
             ),
             Curve(
-                "volatility_monthly_cv",
-                "cv",
-                0.4,
-                ((0.15, 100), (STABLE_MONTHLY_CV, 70), (0.6, 35), (1.0, 0)),
-            ),
-            Curve(
-                "volatility_weekly_cv",
-                "cv",
+                "revenue_trend_12m",
+                "ratio",
                 0.2,
-                ((0.25, 100), (0.5, 60), (1.0, 20), (1.5, 0)),
+                ((-0.5, 0), (-0.2, 40), (-0.05, 80), (0.0, 100)),
             ),
+        ),
+        ceiling=Curve(
+            "revenue_trend_12m",
+            "ratio",
+            1.0,
+            ((-0.30, 30), (SUSTAINED_DECLINE, 69), (0.0, 100)),
         ),
     ),
     "growth": ComponentSpec(
         label="Growth trajectory",
         weight=0.10,
-        key_metric="growth_3m",
+        key_metric="revenue_growth",
         curves=(
+            Curve(
+                "growth_yoy",
+                "ratio",
+                1.0,
+                (
+                    (-0.30, 0),
+                    (GROWTH_DECLINE_HURTS, 30),
+                    (0.0, 55),
+                    (0.10, 75),
+                    (0.25, 90),
+                    (0.50, 100),
+                ),
+            ),
             Curve(
                 "growth_3m",
                 "ratio",
@@ -447,12 +509,14 @@ COMPONENTS: Final[Mapping[str, ComponentSpec]] = {
                     (0.25, 90),
                     (0.50, 100),
                 ),
+                superseded_by="growth_yoy",
             ),
             Curve(
                 "growth_mom",
                 "ratio",
                 0.3,
                 ((-0.20, 0), (-0.05, 35), (0.0, 55), (0.05, 75), (0.15, 100)),
+                superseded_by="growth_yoy",
             ),
         ),
     ),
@@ -605,15 +669,31 @@ class FundingOption(_Frozen):
     source: str
 
 
+CappedBy = Literal["disputes", "revenue_decline", "funding_eligibility"]
+TrendDirection = Literal["growing", "flat", "declining", "insufficient_history"]
+Comparison = Literal["year_over_year", "quarter_over_quarter", "month_over_month"]
+
+
+class RevenueTrend(_Frozen):
+    """Which way revenue is going, and which comparison says so (not the score's trend)."""
+
+    direction: TrendDirection
+    change: float | None  # the comparison's relative change (0.14 = +14%)
+    comparison: Comparison | None
+    seasonal: bool | None  # None: under 22 full months, seasons can't be told apart yet
+    explanation: str
+
+
 class ReadinessResult(_Frozen):
     score: int
     tier: Tier
-    weighted_score: float  # sum of weight x component score, before any cap
-    capped_by: str | None  # component whose red-flag cap set ``score``, if any
+    weighted_score: float  # weighted mean of the components with data, before any cap
+    capped_by: CappedBy | None  # the cap that set ``score``, if any
     currency: str
     model_version: str
     components: dict[str, Component]
     funding_options: list[FundingOption]
+    revenue_trend: RevenueTrend
 
 
 # ---------------------------------------------------------------------------------------
@@ -621,18 +701,35 @@ class ReadinessResult(_Frozen):
 
 
 def compute_readiness(inputs: ReadinessInputs, currency: str = "usd") -> ReadinessResult:
-    """Score ``inputs`` (0-100), explain each component and estimate funding options."""
+    """Score ``inputs`` (0-100), explain each component and estimate funding options.
+
+    Three caps can hold the score below the weighted mean, the lowest one wins and is named
+    in ``capped_by``: the dispute red flag, a sustained revenue decline (``DECLINE_CAP``) and
+    the tier rule (``TIER_MIN_ELIGIBLE``: no `strong` without two eligible products).
+    """
     # Imported here because funding builds on this module's inputs, models and helpers.
     from app.metrics.funding import evaluate_funding_options
 
     currency = currency.lower()
     components = {key: _component(key, spec, inputs, currency) for key, spec in COMPONENTS.items()}
-    weighted = sum(spec.weight * components[key].score for key, spec in COMPONENTS.items())
-    caps = [(c.caps_score_at, k) for k, c in components.items() if c.caps_score_at is not None]
+    weighted = weighted_mean(components)
+    funding = evaluate_funding_options(inputs, currency)
+    caps: list[tuple[int, CappedBy]] = []
+    dispute_cap = components["disputes"].caps_score_at
+    if dispute_cap is not None:
+        caps.append((dispute_cap, "disputes"))
+    decline = decline_cap(inputs)
+    if decline is not None:
+        caps.append((decline, "revenue_decline"))
+    eligible = eligibility_cap(sum(1 for option in funding if option.eligible))
+    if eligible is not None:
+        caps.append((eligible, "funding_eligibility"))
     cap, capped_by = min(caps) if caps else (100, None)
-    if cap >= weighted:
+    score = min(100, max(0, round_half_up(weighted)))
+    if cap < score:
+        score = cap
+    else:
         capped_by = None
-    score = min(100, max(0, round_half_up(min(weighted, cap))))
     return ReadinessResult(
         score=score,
         tier=tier_for(score, inputs.days_of_history),
@@ -641,8 +738,41 @@ def compute_readiness(inputs: ReadinessInputs, currency: str = "usd") -> Readine
         currency=currency,
         model_version=MODEL_VERSION,
         components=components,
-        funding_options=evaluate_funding_options(inputs, currency),
+        funding_options=funding,
+        revenue_trend=revenue_trend(inputs),
     )
+
+
+def weighted_mean(components: Mapping[str, Component]) -> float:
+    """Components with data, by their published weights renormalised to sum to 1.
+
+    A component without data has weight 0 (``MISSING_COMPONENT_WEIGHT``): a store with two
+    months of data is scored on what two months can show, not on guesses about the rest.
+    """
+    total = sum(c.weight for c in components.values())
+    if total <= 0:
+        return 0.0
+    return sum(c.weight * c.score for c in components.values()) / total
+
+
+def eligibility_cap(eligible_products: int) -> int | None:
+    """Highest score the tier rule allows with this many eligible products (None: no cap).
+
+    ``strong`` (80+) needs 2 eligible products and ``ready`` (60+) needs 1, so one product
+    caps the score at 79 and none at 59.
+    """
+    for index, (tier, _minimum) in enumerate(TIERS):
+        if eligible_products >= TIER_MIN_ELIGIBLE.get(tier, 0):
+            return None if index == 0 else TIERS[index - 1][1] - 1
+    return None  # pragma: no cover - the lowest tier needs nothing
+
+
+def decline_cap(inputs: ReadinessInputs) -> int | None:
+    trend = inputs.revenue_trend_12m
+    if trend is None:
+        return None
+    cap = round_half_up(interpolate(DECLINE_CAP, trend))
+    return cap if cap < 100 else None
 
 
 def round_half_up(x: float) -> int:
@@ -655,12 +785,31 @@ def tier_for(score: int, days_of_history: int) -> Tier:
     return next(name for name, minimum in TIERS if score >= minimum)
 
 
+def active_curves(spec: ComponentSpec, inputs: ReadinessInputs) -> list[Curve]:
+    """The curves scored for this business: present, and not superseded by a present one."""
+    return [
+        c
+        for c in spec.curves
+        if metric_value(inputs, c.metric) is not None
+        and (c.superseded_by is None or metric_value(inputs, c.superseded_by) is None)
+    ]
+
+
 def component_score(spec: ComponentSpec, inputs: ReadinessInputs, currency: str) -> float:
-    """Unrounded 0-100 score of one component."""
-    raw = sum(curve.share * _curve_points(curve, inputs, currency) for curve in spec.curves)
-    if spec.confidence is not None and _has_data(spec, inputs):
+    """Unrounded 0-100 score of one component (0 when it has no data; it then weighs 0).
+
+    A missing metric's share goes to the component's other metrics in proportion.
+    """
+    if not has_data(spec, inputs):
+        return 0.0
+    curves = active_curves(spec, inputs)
+    total = sum(c.share for c in curves)
+    raw = sum(c.share * _curve_points(c, inputs, currency) for c in curves) / total
+    if spec.confidence is not None:
         factor = _curve_points(spec.confidence, inputs, currency)
         raw = 100 - (100 - raw) * factor
+    if spec.ceiling is not None and metric_value(inputs, spec.ceiling.metric) is not None:
+        raw = min(raw, _curve_points(spec.ceiling, inputs, currency))
     return min(100.0, max(0.0, raw))
 
 
@@ -679,6 +828,61 @@ def worst_dispute_ratio(inputs: ReadinessInputs) -> float | None:
     return max(ratios) if ratios else None
 
 
+def revenue_growth(inputs: ReadinessInputs) -> float | None:
+    """The growth figure the model uses: year over year once it exists, else sequential."""
+    for value in (inputs.growth_yoy, inputs.growth_3m, inputs.growth_mom):
+        if value is not None:
+            return value
+    return None
+
+
+def growth_comparison(inputs: ReadinessInputs) -> Comparison | None:
+    if inputs.growth_yoy is not None:
+        return "year_over_year"
+    if inputs.growth_3m is not None:
+        return "quarter_over_quarter"
+    if inputs.growth_mom is not None:
+        return "month_over_month"
+    return None
+
+
+def is_seasonal(inputs: ReadinessInputs) -> bool | None:
+    """Whether the 12-month pattern is strong enough to call seasonal (None: can't tell yet)."""
+    strength = inputs.seasonality_strength
+    return None if strength is None else strength >= SEASONAL_STRENGTH_MIN
+
+
+def revenue_trend(inputs: ReadinessInputs) -> RevenueTrend:
+    change = revenue_growth(inputs)
+    comparison = growth_comparison(inputs)
+    seasonal = is_seasonal(inputs)
+    if change is None or comparison is None:
+        return RevenueTrend(
+            direction="insufficient_history",
+            change=None,
+            comparison=None,
+            seasonal=seasonal,
+            explanation=(
+                f"A revenue trend needs {GROWTH_MIN_MONTHS} complete months of data "
+                f"({_data_so_far(inputs.full_months)}); it will be known in "
+                f"{plural(GROWTH_MIN_MONTHS - inputs.full_months, 'month')}."
+            ),
+        )
+    if change > REVENUE_TREND_BAND:
+        direction: TrendDirection = "growing"
+    elif change < -REVENUE_TREND_BAND:
+        direction = "declining"
+    else:
+        direction = "flat"
+    return RevenueTrend(
+        direction=direction,
+        change=change,
+        comparison=comparison,
+        seasonal=seasonal,
+        explanation=f"{_growth_sentence(inputs, change, comparison)}.",
+    )
+
+
 def metric_value(inputs: ReadinessInputs, metric: str) -> int | float | None:
     derived = _DERIVED.get(metric)
     if derived is not None:
@@ -690,6 +894,7 @@ def metric_value(inputs: ReadinessInputs, metric: str) -> int | float | None:
 _DERIVED: Final[Mapping[str, Callable[[ReadinessInputs], int | float | None]]] = {
     "worst_dispute_ratio": worst_dispute_ratio,
     "dispute_count": lambda i: max(i.disputes_count_month, i.disputes_count_3m),
+    "revenue_growth": revenue_growth,
 }
 
 
@@ -706,33 +911,38 @@ def interpolate(points: tuple[tuple[float, float], ...], x: float) -> float:
 
 def _curve_points(curve: Curve, inputs: ReadinessInputs, currency: str) -> float:
     value = metric_value(inputs, curve.metric)
-    if value is None:
-        return MISSING_METRIC_POINTS
+    assert value is not None  # callers score present metrics only
     x = to_major(value, currency) if curve.unit == "money" else float(value)
     return interpolate(curve.points, x)
 
 
-def _has_data(spec: ComponentSpec, inputs: ReadinessInputs) -> bool:
-    return any(metric_value(inputs, c.metric) is not None for c in spec.curves)
+def has_data(spec: ComponentSpec, inputs: ReadinessInputs) -> bool:
+    """A component is scored once its key metric exists (consistency: 6 complete months)."""
+    return metric_value(inputs, spec.key_metric) is not None
 
 
 def _component(key: str, spec: ComponentSpec, inputs: ReadinessInputs, currency: str) -> Component:
+    present = has_data(spec, inputs)
     score = round(component_score(spec, inputs, currency), 1)
     value = metric_value(inputs, spec.key_metric)
     explanation = _EXPLAINERS[key](inputs, currency)
-    cap = None if spec.score_cap is None else round_half_up(interpolate(spec.score_cap, score))
+    cap = None
+    if present and spec.score_cap is not None:
+        cap = round_half_up(interpolate(spec.score_cap, score))
     if cap is not None and cap < 100:
         explanation += f" Until this improves, the overall score can't exceed {cap}."
     else:
         cap = None
+    if not present:
+        explanation += " Until then this component is neutral and carries no weight."
     return Component(
         label=spec.label,
         score=score,
-        weight=spec.weight,
+        weight=spec.weight if present else MISSING_COMPONENT_WEIGHT,
         metric=spec.key_metric,
         value=value,
         display=_display(spec.key_metric, value, currency),
-        status=status_for(score) if _has_data(spec, inputs) else "neutral",
+        status=status_for(score) if present else "neutral",
         explanation=explanation,
         caps_score_at=cap,
     )
@@ -753,8 +963,8 @@ _SYMBOLS: Final[Mapping[str, str]] = {"usd": "$", "eur": "€", "gbp": "£", "jp
 
 
 def minor_per_major(currency: str) -> int:
-    """Minor units in one major unit (Stripe's zero-decimal currencies have none)."""
-    return 1 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 100
+    """Minor units in one major unit: 1 (JPY), 1,000 (BHD, JOD, KWD, OMR, TND) or 100."""
+    return _minor_per_major(currency)
 
 
 def to_major(amount_minor: float, currency: str) -> float:
@@ -802,25 +1012,66 @@ def _display(metric: str, value: int | float | None, currency: str) -> str:
     if unit == "money":
         return format_money(value, currency) + "/month"
     if unit == "ratio":
-        return format_percent(value, signed=metric.startswith("growth"))
+        return format_percent(value, signed="growth" in metric or "trend" in metric)
     if unit == "cv":
         return f"{value:.2f}"
     return plural(value, unit.removesuffix("s"))
 
 
 def _unit_of(metric: str) -> Unit:
+    if metric == "revenue_growth":
+        return "ratio"
     return next(c.unit for s in COMPONENTS.values() for c in s.curves if c.metric == metric)
+
+
+def _data_so_far(months: int) -> str:
+    """``"1 complete month of data so far"``: what a window actually covers."""
+    return f"{plural(months, 'complete month')} of data so far"
+
+
+def _months_until(needed: int, have: int) -> str:
+    return f"in {plural(max(1, needed - have), 'more complete month')}"
+
+
+_COMPARISON_WORDS: Final[Mapping[str, str]] = {
+    "year_over_year": "the last 3 complete months against the same 3 months a year earlier",
+    "quarter_over_quarter": "the last 3 complete months against the 3 before",
+    "month_over_month": "the last complete month against the month before",
+}
+
+
+def _growth_sentence(i: ReadinessInputs, change: float, comparison: str) -> str:
+    text = (
+        f"Revenue changed {format_percent(change, signed=True)} comparing "
+        f"{_COMPARISON_WORDS[comparison]}"
+    )
+    if comparison == "year_over_year":
+        if is_seasonal(i):
+            text += " (your revenue is seasonal, so only the same months are compared)"
+        return text
+    return (
+        f"{text}; with {_data_so_far(i.full_months)} this can't correct for seasons yet "
+        f"(year over year needs {GROWTH_YOY_MIN_MONTHS} complete months: it will be known "
+        f"{_months_until(GROWTH_YOY_MIN_MONTHS, i.full_months)})"
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Explanations: one or two sentences quoting the business's own numbers.
 
 
+def _trailing(days: int, i: ReadinessInputs) -> str:
+    """``"in the last 90 days"``, or what the window really covers for a younger business."""
+    if i.days_of_history >= days:
+        return "in the last 12 months" if days == 365 else f"in the last {days} days"
+    return f"in the {plural(i.days_of_history, 'day')} of data so far"
+
+
 def _explain_history(i: ReadinessInputs, currency: str) -> str:
     return (
         f"Processing on Stripe for {plural(i.days_of_history, 'day')} "
         f"({plural(i.months_of_history, 'complete month')}) with "
-        f"{format_money(i.revenue_365d, currency)} of net revenue in the last 12 months; "
+        f"{format_money(i.revenue_365d, currency)} of net revenue {_trailing(365, i)}; "
         f"Stripe Capital (US) asks for at least {STRIPE_CAPITAL_MIN_MONTHS} months of "
         f"history and {format_major(STRIPE_CAPITAL_MIN_ANNUAL_VOLUME, currency)} a year."
     )
@@ -828,53 +1079,76 @@ def _explain_history(i: ReadinessInputs, currency: str) -> str:
 
 def _explain_revenue(i: ReadinessInputs, currency: str) -> str:
     level = format_major(RBF_MIN_MONTHLY_REVENUE, currency)
+    if i.full_months >= 3:
+        window = "averaged over the last 3 complete months"
+    elif i.full_months > 0:
+        window = f"averaged over {_data_so_far(i.full_months)}"
+    else:
+        window = "run rate, with no complete month of data yet"
+    six = f"{i.months_above_10k_last_6} of the last 6 months"
+    if i.full_months < 6:
+        six += f" ({plural(min(i.full_months, 6), 'complete month')} of data)"
     return (
-        f"{format_money(i.avg_monthly_revenue_3m, currency)}/month averaged over the last "
-        f"3 months, with {i.months_above_10k_last_6} of the last 6 months at or above {level}; "
-        f"revenue-based lenders typically look for ≥ {level}/month for "
+        f"{format_money(i.avg_monthly_revenue_3m, currency)}/month {window}, with {six} at or "
+        f"above {level}; revenue-based lenders typically look for ≥ {level}/month for "
         f"{RBF_MIN_MONTHS_AT_LEVEL}+ months (Lighter Capital: ≥ "
         f"{format_major(LIGHTER_MIN_AVG_MONTHLY_REVENUE, currency)}/month over 3 months)."
     )
 
 
 def _explain_consistency(i: ReadinessInputs, currency: str) -> str:
-    slow_count = i.low_volume_months_12m or "none"
-    slow = f"{slow_count} of the last 12 months had low or zero volume"
-    if i.volatility_monthly_cv is None:
-        first = f"Monthly variability can't be measured yet (scored as neutral), and {slow}"
-    else:
-        first = (
-            f"Monthly revenue varies with a coefficient of variation of "
-            f"{i.volatility_monthly_cv:.2f}, and {slow}"
+    if i.volatility_detrended_cv is None:
+        return (
+            f"Consistency needs {CONSISTENCY_MIN_MONTHS} complete months of revenue to measure "
+            f"around a trend ({_data_so_far(i.full_months)}); it will be known "
+            f"{_months_until(CONSISTENCY_MIN_MONTHS, i.full_months)}."
         )
-    return f"{first}; lenders prefer a CV of {STABLE_MONTHLY_CV:.2f} or less and few slow months."
+    months = min(i.full_months, 12) if i.full_months else 12
+    around = "its trend and its season" if is_seasonal(i) else "its trend"
+    slow = i.low_volume_months_12m or "none"
+    text = (
+        f"Over the last {plural(months, 'complete month')}, monthly revenue varies around "
+        f"{around} by {i.volatility_detrended_cv:.2f} of an average month (lenders prefer "
+        f"0.15 or less), and {slow} of those months had low or zero volume"
+    )
+    trend = i.revenue_trend_12m
+    if trend is not None and trend <= SUSTAINED_DECLINE:
+        text += (
+            f". Revenue is in a sustained decline ({format_percent(trend, signed=True)} over "
+            "a year), which no smoothness offsets: a steady fall is a risk in its own right"
+        )
+    return text + "."
 
 
 def _explain_growth(i: ReadinessInputs, currency: str) -> str:
-    if i.growth_3m is None:
-        trend = "There isn't enough history yet to compare the last 3 months with the 3 before"
-    else:
-        trend = (
-            f"Revenue changed {format_percent(i.growth_3m, signed=True)} over the last "
-            "3 months versus the 3 before"
+    change = revenue_growth(i)
+    comparison = growth_comparison(i)
+    if change is None or comparison is None:
+        return (
+            f"Growth needs {GROWTH_MIN_MONTHS} complete months to compare "
+            f"({_data_so_far(i.full_months)}); it will be known "
+            f"{_months_until(GROWTH_MIN_MONTHS, i.full_months)}."
         )
-    if i.growth_mom is not None:
-        trend += f" ({format_percent(i.growth_mom, signed=True)} month over month)"
     return (
-        f"{trend}; lenders favour flat-to-growing revenue, and a 3-month decline steeper than "
-        f"{format_percent(-GROWTH_DECLINE_HURTS)} hurts."
+        f"{_growth_sentence(i, change, comparison)}; lenders favour flat-to-growing revenue, "
+        f"and a decline steeper than {format_percent(-GROWTH_DECLINE_HURTS)} hurts."
     )
 
 
 def _explain_disputes(i: ReadinessInputs, currency: str) -> str:
     worst = worst_dispute_ratio(i)
     if worst is None:
-        head = "No dispute ratio can be computed yet (no recent successful charges)"
-    else:
-        head = (
-            f"Your worst recent dispute ratio is {format_percent(worst)} with "
-            f"{plural(i.disputes_count_3m, 'dispute')} in the last 3 months"
+        return (
+            "No dispute ratio can be computed yet: it needs a complete month with successful "
+            f"charges ({_data_so_far(i.full_months)}); it will be known after the next "
+            "complete month with sales."
         )
+    head = (
+        f"Your worst recent dispute ratio is {format_percent(worst)} with "
+        f"{plural(i.disputes_count_3m, 'dispute')} in the last 3 months"
+    )
+    if i.full_months < 3:
+        head += f" ({_data_so_far(i.full_months)})"
     return (
         f"{head}; Visa's early warning starts at {format_percent(VDMP_EARLY_WARNING_RATIO)}, "
         f"Mastercard monitors above {format_percent(MC_ECP_MONITORED_RATIO)} and Visa VAMP "
@@ -884,12 +1158,14 @@ def _explain_disputes(i: ReadinessInputs, currency: str) -> str:
 
 def _explain_refunds(i: ReadinessInputs, currency: str) -> str:
     if i.refund_rate_amount is None:
-        head = "No refund rate can be computed for the last 90 days"
-    else:
-        head = f"{format_percent(i.refund_rate_amount)} of sales by amount were refunded"
-        if i.refund_rate_count is not None:
-            head += f" ({format_percent(i.refund_rate_count)} of charges)"
-        head += " in the last 90 days"
+        return (
+            "No refund rate can be computed: there were no successful charges in the last "
+            "90 days; it will be known after the next sale."
+        )
+    head = f"{format_percent(i.refund_rate_amount)} of sales by amount were refunded"
+    if i.refund_rate_count is not None:
+        head += f" ({format_percent(i.refund_rate_count)} of charges)"
+    head += f" {_trailing(90, i)}"
     return (
         f"{head}; under {format_percent(REFUND_HEALTHY_MAX)} is healthy and above "
         f"{format_percent(REFUND_CONCERN_MIN)} worries lenders."
@@ -898,13 +1174,16 @@ def _explain_refunds(i: ReadinessInputs, currency: str) -> str:
 
 def _explain_payouts(i: ReadinessInputs, currency: str) -> str:
     if i.payout_failure_rate_90d is None:
-        head = "No payouts in the last 90 days to measure"
-    elif i.payout_failure_rate_90d == 0:
-        head = f"None of your {plural(i.payouts_count_90d, 'payout')} in the last 90 days failed"
+        return (
+            "No payouts in the last 90 days to measure; payout reliability will be known "
+            "after the next payout."
+        )
+    if i.payout_failure_rate_90d == 0:
+        head = f"None of your {plural(i.payouts_count_90d, 'payout')} {_trailing(90, i)} failed"
     else:
         head = (
             f"{format_percent(i.payout_failure_rate_90d)} of your "
-            f"{plural(i.payouts_count_90d, 'payout')} in the last 90 days failed"
+            f"{plural(i.payouts_count_90d, 'payout')} {_trailing(90, i)} failed"
         )
     delay = i.payout_avg_arrival_delay_days
     if delay is not None:
@@ -917,14 +1196,17 @@ def _explain_payouts(i: ReadinessInputs, currency: str) -> str:
 
 def _explain_concentration(i: ReadinessInputs, currency: str) -> str:
     if i.top_customer_share is None:
-        head = "Customer concentration can't be measured yet"
-    else:
-        head = (
-            f"Your largest customer brought {format_percent(i.top_customer_share)} of the "
-            "last 12 months' revenue"
+        return (
+            "Customer concentration can't be measured yet: no charges in the last 12 complete "
+            "months; it will be known at the end of the first complete month with sales."
         )
-        if i.top5_customer_share is not None:
-            head += f" and your top 5 brought {format_percent(i.top5_customer_share)}"
+    window = "the last 12 months" if i.full_months >= 12 else _data_so_far(i.full_months)
+    head = (
+        f"Your largest customer brought {format_percent(i.top_customer_share)} of revenue "
+        f"over {window}"
+    )
+    if i.top5_customer_share is not None:
+        head += f" and your top 5 brought {format_percent(i.top5_customer_share)}"
     head += f", across {plural(i.unique_customers_365d, 'customer')}"
     return (
         f"{head}; one customer above {format_percent(TOP_CUSTOMER_RISK)} or a top 5 above "

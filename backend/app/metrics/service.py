@@ -1,16 +1,19 @@
 """Metrics, snapshots and readiness scores. Services flush; the caller's unit of work commits.
 
-Readiness trend: the current score against the latest stored score at least 30 days older
-(or, with no score that old yet, the oldest one at least 7 days older): more than 3 points
-up is `improving`, more than 3 down `declining`, anything else (or no such score) `stable`.
+Score trend (how the score itself moved over the last 30 days): the current score against
+the latest stored score at least 30 days older (or, with no score that old yet, the oldest
+one at least 7 days older): more than 3 points up is `improving`, more than 3 down
+`declining`, else `stable`. With under 7 days of score history it is
+`insufficient_history`: model 1.0 said "stable" from minutes of history, which a founder
+read as a revenue trend. The revenue trend is a separate field, from the model.
 """
 
 import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +37,8 @@ from app.metrics.schemas import (
     MetricValue,
     ReadinessHistoryItem,
     ReadinessRead,
+    ScoreTrend,
     SimulationRead,
-    Trend,
 )
 from app.metrics.scoring import (
     MODEL_VERSION,
@@ -52,6 +55,8 @@ from app.users.models import Business
 TREND_LOOKBACK = timedelta(days=30)
 TREND_MIN_AGE = timedelta(days=7)
 TREND_BAND = 3
+# Snapshot metrics the current model reads; an older snapshot without them is retaken.
+MODEL_METRICS = ("full_months", "growth_yoy", "revenue_trend_12m", "volatility_detrended_cv")
 # Longest range per history granularity: about a year of days, three of weeks, ten of months.
 HISTORY_MAX_DAYS = {Granularity.day: 366, Granularity.week: 3 * 371, Granularity.month: 3660}
 # History dates: Stripe's timestamps are Unix time, so nothing predates 1970; and a range ending
@@ -68,12 +73,23 @@ METRIC_GROUPS: dict[str, dict[str, str]] = {
         "365d": "revenue_365d",
         "all_time": "revenue_all_time",
     },
-    "growth": {"mom": "growth_mom", "3m": "growth_3m"},
-    "volatility": {"monthly_cv": "volatility_monthly_cv", "weekly_cv": "volatility_weekly_cv"},
+    "growth": {
+        "mom": "growth_mom",
+        "3m": "growth_3m",
+        "yoy": "growth_yoy",
+        "trend_12m": "revenue_trend_12m",
+    },
+    "volatility": {
+        "monthly_cv": "volatility_monthly_cv",
+        "weekly_cv": "volatility_weekly_cv",
+        "detrended_cv": "volatility_detrended_cv",
+        "seasonality_strength": "seasonality_strength",
+    },
     "history": {
         "start": "history_start",
         "days": "days_of_history",
         "months": "months_of_history",
+        "full_months": "full_months",
         "low_volume_months_12m": "low_volume_months_12m",
         "months_above_10k_last_6": "months_above_10k_last_6",
     },
@@ -155,6 +171,7 @@ async def compute_metrics(
         and not run.changed_days
         and latest.as_of == as_of
         and latest.currency == currency
+        and all(name in latest.metrics for name in MODEL_METRICS)
     ):
         return latest
     rollups = await rollup.load_rollups(session, business.id)
@@ -412,6 +429,20 @@ async def latest_score(session: AsyncSession, business_id: uuid.UUID) -> Readine
     return result.scalar_one_or_none()
 
 
+async def previous_score(session: AsyncSession, score: ReadinessScore) -> ReadinessScore | None:
+    """The stored score just before `score` (alerts tell a model update from a real change)."""
+    result = await session.execute(
+        select(ReadinessScore)
+        .where(
+            ReadinessScore.business_id == score.business_id,
+            ReadinessScore.computed_at < score.computed_at,
+        )
+        .order_by(ReadinessScore.computed_at.desc(), ReadinessScore.id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def compute_readiness(
     session: AsyncSession, business: Business, *, now: datetime | None = None
 ) -> ReadinessScore | None:
@@ -450,26 +481,55 @@ def _inputs_json(inputs: ReadinessInputs) -> dict[str, Any]:
     return {name: getattr(inputs, name) for name in inputs.__dataclass_fields__}
 
 
-async def _trend(
+async def score_trend(
     session: AsyncSession, business_id: uuid.UUID, score: int, computed_at: datetime
-) -> Trend:
-    base = select(ReadinessScore.score).where(ReadinessScore.business_id == business_id)
+) -> ScoreTrend:
+    """The score's own trend over the last 30 days (see the module docstring)."""
+    base = select(ReadinessScore.score, ReadinessScore.computed_at).where(
+        ReadinessScore.business_id == business_id
+    )
     month_ago = await session.execute(
         base.where(ReadinessScore.computed_at <= computed_at - TREND_LOOKBACK)
         .order_by(ReadinessScore.computed_at.desc())
         .limit(1)
     )
-    reference = month_ago.scalar_one_or_none()
+    reference = month_ago.first()
     if reference is None:
         oldest = await session.execute(
             base.where(ReadinessScore.computed_at <= computed_at - TREND_MIN_AGE)
             .order_by(ReadinessScore.computed_at)
             .limit(1)
         )
-        reference = oldest.scalar_one_or_none()
-    if reference is None or abs(score - reference) <= TREND_BAND:
-        return "stable"
-    return "improving" if score > reference else "declining"
+        reference = oldest.first()
+    if reference is None:
+        return ScoreTrend(
+            direction="insufficient_history",
+            change=None,
+            days=None,
+            explanation=(
+                f"The score's trend needs {TREND_MIN_AGE.days} days of score history; "
+                "until then there is nothing to compare it with."
+            ),
+        )
+    old_score, old_at = reference
+    days = (_aware(computed_at) - _aware(old_at)).days
+    change = score - old_score
+    if abs(change) <= TREND_BAND:
+        direction: Literal["improving", "stable", "declining"] = "stable"
+    else:
+        direction = "improving" if change > 0 else "declining"
+    moved = "unchanged" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}"
+    return ScoreTrend(
+        direction=direction,
+        change=change,
+        days=days,
+        explanation=f"Your readiness score is {moved} points over the last {days} days.",
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; every stored timestamp is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def _not_computed(session: AsyncSession, business: Business) -> ReadinessNotComputed:
@@ -488,11 +548,12 @@ async def get_readiness(session: AsyncSession, business: Business) -> ReadinessR
             tier=stored.tier,  # type: ignore[arg-type]  # written from a Tier
             components={k: Component(**v) for k, v in stored.components.items()},
             funding_options=[FundingOption(**option) for option in stored.funding_options],
-            trend=await _trend(session, business.id, stored.score, stored.computed_at),
+            score_trend=await score_trend(session, business.id, stored.score, stored.computed_at),
+            revenue_trend=scoring.revenue_trend(ReadinessInputs.from_mapping(stored.inputs)),
             computed_at=stored.computed_at,
             model_version=stored.model_version,
             currency=stored.currency,
-            capped_by=stored.capped_by,
+            capped_by=stored.capped_by,  # type: ignore[arg-type]  # written from a CappedBy
             snapshot_id=stored.snapshot_id,
             stored=True,
         )
@@ -506,7 +567,10 @@ async def get_readiness(session: AsyncSession, business: Business) -> ReadinessR
         tier=result.tier,
         components=result.components,
         funding_options=result.funding_options,
-        trend="stable",
+        score_trend=await score_trend(
+            session, business.id, result.score, context.snapshot.computed_at
+        ),
+        revenue_trend=result.revenue_trend,
         computed_at=context.snapshot.computed_at,
         model_version=result.model_version,
         currency=result.currency,
@@ -557,6 +621,7 @@ async def simulate_readiness(
         funding_options=result.funding_options,
         base_score=context.result.score,
         base_tier=context.result.tier,
+        capped_by=result.capped_by,
         impact=result.score - context.result.score,
         overrides={key: overrides[key] for key in sorted(overrides)},
         currency=context.currency,

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.jobs.batch import for_each_business, with_business
 from app.jobs.registry import JobContext, job
 from app.metrics import service
+from app.stripe.config import data_now
 from app.users.models import Business
 
 
@@ -31,9 +32,10 @@ async def compute_metrics(
     ctx: JobContext, business_id: uuid.UUID | str | None = None, full: bool = False
 ) -> dict[str, int]:
     """Roll up new Stripe data and snapshot metrics (None: every business with Stripe data)."""
+    now = data_now(ctx.settings)
 
     async def step(session: AsyncSession, business: Business) -> None:
-        await service.compute_metrics(session, business, full=full)
+        await service.compute_metrics(session, business, now=now, full=full)
 
     ids = await target_ids(ctx, business_id, service.business_ids_with_data)
     return await for_each_business(ctx, ids, with_business(step))
@@ -44,9 +46,10 @@ async def compute_readiness(
     ctx: JobContext, business_id: uuid.UUID | str | None = None
 ) -> dict[str, int]:
     """Score each business's latest snapshot (None: every business with a snapshot)."""
+    now = data_now(ctx.settings)
 
     async def step(session: AsyncSession, business: Business) -> None:
-        await service.compute_readiness(session, business)
+        await service.compute_readiness(session, business, now=now)
 
     ids = await target_ids(ctx, business_id, service.snapshot_business_ids)
     return await for_each_business(ctx, ids, with_business(step))

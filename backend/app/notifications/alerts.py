@@ -111,7 +111,18 @@ async def evaluate_business(
     score = await metrics_service.latest_score(session, business.id)
     if score is not None:
         if not new and state.tier is not None and state.tier != score.tier:
-            alerts.append(_tier_alert(business, state.tier, score.tier, score.score, dashboard))
+            previous = await metrics_service.previous_score(session, score)
+            model_change = previous is not None and previous.model_version != score.model_version
+            alerts.append(
+                _tier_alert(
+                    business,
+                    state.tier,
+                    score.tier,
+                    score.score,
+                    dashboard,
+                    model_version=score.model_version if model_change else None,
+                )
+            )
         state.tier = score.tier
         ratio = month_dispute_ratio(score.inputs or {})
         level = dispute_level(ratio, state.dispute_level)
@@ -177,17 +188,32 @@ async def _send(
             )
 
 
-def _tier_alert(business: Business, before: str, after: str, score: int, url: str) -> Alert:
+def _tier_alert(
+    business: Business,
+    before: str,
+    after: str,
+    score: int,
+    url: str,
+    *,
+    model_version: str | None = None,
+) -> Alert:
     up = _TIER_RANK.get(after, -1) > _TIER_RANK.get(before, -1)
     old, new = TIER_LABELS.get(before, before), TIER_LABELS.get(after, after)
     verb = "rose" if up else "fell"
+    intro = [
+        f"{business.name}'s funding readiness tier {verb} from {old} to {new} (score {score}/100).",
+    ]
+    if model_version is not None:
+        # A recalibration is not news about the business: say so, or a founder reads it as one.
+        intro.append(
+            f"This change comes from an update of Vaultra's readiness model (version "
+            f"{model_version}), which now reads your figures the way a lender would, not from "
+            "a change in your business."
+        )
     return Alert(
         kind="alert_tier",
         subject=f"Vaultra: {business.name}'s readiness tier {verb} to {new}",
-        intro=[
-            f"{business.name}'s funding readiness tier {verb} from {old} to {new} "
-            f"(score {score}/100).",
-        ],
+        intro=intro,
         action=("See what changed", url),
     )
 

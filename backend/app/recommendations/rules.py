@@ -146,7 +146,35 @@ def _ratios_at_most(value: float) -> tuple[Target, ...]:
     return tuple(Target(name, "lower", value=value) for name in _DISPUTE_RATIOS)
 
 
-RULES: Final[tuple[Rule, ...]] = (
+# Volatility around the trend that lenders read as steady (the consistency curve's 70 points).
+DETRENDED_STABLE_CV: Final = 0.15
+# Flat revenue by whichever comparison the business has (absent metrics are skipped).
+_GROWTH_FLAT: Final = (
+    Target("growth_yoy", "higher", value=0.0),
+    Target("growth_3m", "higher", value=0.0),
+    Target("growth_mom", "higher", value=0.0),
+    Target("revenue_trend_12m", "higher", value=0.0),
+)
+
+
+def _qualifies(kind: str, title: str, body: str) -> "Rule":
+    """A next step for a business that qualifies: what the lender will ask for."""
+    return Rule(
+        id=f"qualifies_{kind}",
+        component="funding",
+        category="funding",
+        priority=Priority.medium,
+        when=(Cond(f"eligible_{kind}", ">=", 1),),
+        severity="eligible_products",
+        worse="lower",
+        title=title,
+        body=body,
+        outcome="",
+        targets=(),
+    )
+
+
+_SCORE_RULES: Final[tuple[Rule, ...]] = (
     Rule(
         id="dispute_ratio_excessive",
         component="disputes",
@@ -394,21 +422,21 @@ RULES: Final[tuple[Rule, ...]] = (
         category="consistency",
         priority=Priority.medium,
         when=(
-            Cond("volatility_monthly_cv", ">", STABLE_MONTHLY_CV),
+            Cond("volatility_detrended_cv", ">", DETRENDED_STABLE_CV),
             Cond("consistency_score", "<", 70),
         ),
-        severity="volatility_monthly_cv",
+        severity="volatility_detrended_cv",
         worse="higher",
         title="Smooth out your monthly revenue",
         body=(
-            "Your monthly revenue swings with a coefficient of variation of "
-            "{volatility_monthly_cv}; lenders treat 0.35 or less as stable. Subscriptions, "
-            "pre-orders or off-season offers even out the year."
+            "Around its trend (and its season, if it has one), your monthly revenue swings by "
+            "{volatility_detrended_cv} of an average month; lenders treat 0.15 or less as "
+            "steady. Subscriptions, pre-orders or retainers even out the months."
         ),
-        outcome="A CV of {target} would add about {impact}.",
+        outcome="Swings of {target} would add about {impact}.",
         targets=(
-            Target("volatility_monthly_cv", "lower", value=0.3),
-            Target("volatility_weekly_cv", "lower", value=0.4),
+            Target("volatility_detrended_cv", "lower", value=0.12),
+            Target("volatility_monthly_cv", "lower", value=STABLE_MONTHLY_CV),
         ),
     ),
     Rule(
@@ -432,20 +460,17 @@ RULES: Final[tuple[Rule, ...]] = (
         component="growth",
         category="growth",
         priority=Priority.high,
-        when=(Cond("growth_3m", "<=", -0.10),),
+        when=(Cond("revenue_growth", "<=", -0.10),),
         severity="revenue_decline_3m",
         worse="higher",
         title="Turn around your revenue decline",
         body=(
-            "Revenue fell {revenue_decline_3m} over the last 3 months compared with the 3 "
-            "before ({growth_mom} month over month). A steep decline is one of the most common "
-            "reasons for a smaller offer or a refusal."
+            "Revenue fell {revenue_decline_3m} comparing {growth_comparison}. A sustained "
+            "decline is one of the most common reasons for a smaller offer or a refusal, and "
+            "it caps your score until it turns."
         ),
         outcome="Holding revenue flat would add about {impact}.",
-        targets=(
-            Target("growth_3m", "higher", value=0.0),
-            Target("growth_mom", "higher", value=0.0),
-        ),
+        targets=_GROWTH_FLAT,
     ),
     Rule(
         id="revenue_flat",
@@ -453,19 +478,24 @@ RULES: Final[tuple[Rule, ...]] = (
         category="growth",
         priority=Priority.low,
         when=(
-            Cond("growth_3m", ">", -0.10),
-            Cond("growth_3m", "<=", 0.0),
+            Cond("revenue_growth", ">", -0.10),
+            Cond("revenue_growth", "<=", 0.0),
             Cond("growth_score", "<", 70),
         ),
         severity="revenue_decline_3m",
         worse="higher",
         title="Get revenue growing again",
         body=(
-            "Revenue changed {growth_3m} over the last 3 months compared with the 3 before; "
-            "lenders favour a growing business."
+            "Revenue changed {revenue_growth} comparing {growth_comparison}; lenders favour "
+            "a growing business."
         ),
         outcome="{target} growth would add about {impact}.",
-        targets=(Target("growth_3m", "higher", value=0.05),),
+        targets=(
+            Target("growth_yoy", "higher", value=0.05),
+            Target("growth_3m", "higher", value=0.05),
+            Target("growth_mom", "higher", value=0.05),
+            Target("revenue_trend_12m", "higher", value=0.05),
+        ),
     ),
     Rule(
         id="build_processing_history",
@@ -508,6 +538,69 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
 )
 
+# One per funding product, and one for the next product to unlock: with them every
+# business with a score has a next step (model 1.0 gave a healthy business none at all).
+FUNDING_RULES: Final[tuple[Rule, ...]] = (
+    _qualifies(
+        "merchant_cash_advance",
+        "You qualify for a merchant cash advance: what lenders will ask you for",
+        "Your Stripe record meets Stripe Capital's published minimums: {months_of_history} of "
+        "processing and {revenue_365d} over the last 12 months (it asks for 9 months and "
+        "$5,000 a year). Stripe sizes offers from this volume and repays itself from a share "
+        "of daily sales. Have ready: the business's legal name and tax ID, the owner's "
+        "identity, and the bank account your payouts land in. Keep your dispute ratio "
+        "({worst_dispute_ratio}) under 1% and your account in good standing.",
+    ),
+    _qualifies(
+        "revenue_based_financing",
+        "You qualify for revenue-based financing: what lenders will ask you for",
+        "You average {avg_monthly_revenue_3m} a month over the last 3 complete months, with "
+        "{months_above_10k_last_6} of the last 6 at $10,000 or more, and revenue changed "
+        "{revenue_growth} comparing {growth_comparison}. Revenue-based lenders (Lighter "
+        "Capital, Clearco and others) will ask for 6-12 months of bank statements, a profit "
+        "and loss statement and balance sheet, monthly recurring revenue and churn, gross "
+        "margin (often 50%+), and a customer concentration table (your largest customer: "
+        "{top_customer_share}).",
+    ),
+    _qualifies(
+        "bank_line_of_credit",
+        "You qualify for a bank line of credit: what lenders will ask you for",
+        "{months_of_history} of processing and {revenue_365d} over the last 12 months meet "
+        "typical bank floors, and your months are steady (monthly CV "
+        "{volatility_monthly_cv}). A bank will also ask for 2 years of business and personal "
+        "tax returns, a year-to-date profit and loss statement and balance sheet, a schedule "
+        "of existing debt, the owners' credit (often 680+), and usually collateral and a "
+        "personal guarantee.",
+    ),
+    _qualifies(
+        "sba_term_loan",
+        "You qualify for an SBA 7(a) loan on your Stripe numbers: what lenders will ask for",
+        "{months_of_history} of processing, {revenue_365d} over the last 12 months and a "
+        "dispute ratio of {worst_dispute_ratio} meet what SBA 7(a) lenders usually look for. "
+        "They will ask for SBA Form 1919, a personal financial statement (SBA Form 413) from "
+        "every owner of 20% or more, 3 years of business and personal tax returns, "
+        "year-to-date financial statements, a debt schedule and projections showing a debt "
+        "service coverage ratio of about 1.15-1.25.",
+    ),
+    Rule(
+        id="unlock_next_product",
+        component="funding",
+        category="funding",
+        priority=Priority.low,
+        when=(Cond("ineligible_products", ">=", 1),),
+        severity="next_product_gaps",
+        worse="higher",
+        title="What would unlock your next funding option",
+        body=(
+            "The closest product you don't qualify for yet is {next_product}. What it needs: "
+            "{next_product_steps}"
+        ),
+        outcome="",
+        targets=(),
+    ),
+)
+RULES: Final[tuple[Rule, ...]] = _SCORE_RULES + FUNDING_RULES
+
 RULES_BY_ID: Final[Mapping[str, Rule]] = {rule.id: rule for rule in RULES}
 
 # How facts are written in recommendation bodies.
@@ -515,6 +608,12 @@ _UNITS: Final[Mapping[str, str]] = {
     "worst_dispute_ratio": "ratio",
     "refund_rate_count": "ratio",
     "revenue_decline_3m": "ratio",
+    "revenue_growth": "growth",
+    "volatility_detrended_cv": "cv",
+    "volatility_monthly_cv": "cv",
+    "top_customer_share": "ratio",
+    "avg_monthly_revenue_3m": "money",
+    "revenue_365d": "money",
     "disputes_count_3m": "disputes",
     "unique_customers_365d": "customers",
     "payouts_count_90d": "payouts",
@@ -532,6 +631,8 @@ def format_fact(name: str, value: Any, unit: str, currency: str) -> str:
     unit = _UNITS.get(name, unit)
     if unit == "money":
         return format_money(value, currency)
+    if unit == "growth":
+        return format_percent(value, signed=True)
     if unit == "ratio":
         return format_percent(value, signed=name.startswith("growth"))
     if unit == "cv":

@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
 from app.metrics import service as metrics_service
-from app.metrics.scoring import METRIC_RULES, plural, worst_dispute_ratio
+from app.metrics.scoring import (
+    METRIC_RULES,
+    growth_comparison,
+    plural,
+    revenue_growth,
+    worst_dispute_ratio,
+)
 from app.metrics.service import ScoringContext
 from app.metrics.simulation import impact_of
 from app.recommendations.exceptions import RecommendationResolved
@@ -48,12 +54,35 @@ def build_facts(context: ScoringContext) -> dict[str, Any]:
     inputs = context.inputs
     facts.update({name: getattr(inputs, name) for name in METRIC_RULES})
     facts["worst_dispute_ratio"] = worst_dispute_ratio(inputs)
-    growth = inputs.growth_3m
+    # Growth by the comparison the model uses (year over year once it exists).
+    growth = revenue_growth(inputs)
+    facts["revenue_growth"] = growth
     facts["revenue_decline_3m"] = None if growth is None else max(0.0, -growth)
+    comparison = growth_comparison(inputs)
+    facts["growth_comparison"] = _COMPARISONS.get(comparison or "", "no comparison yet")
     for key, component in context.result.components.items():
         facts[f"{key}_score"] = component.score
     facts["score"] = context.result.score
+    options = context.result.funding_options
+    for option in options:
+        facts[f"eligible_{option.type}"] = int(option.eligible)
+    facts["eligible_products"] = sum(1 for o in options if o.eligible)
+    blocked = [o for o in options if not o.eligible]
+    facts["ineligible_products"] = len(blocked)
+    if blocked:
+        # The closest: fewest unmet criteria, then table order.
+        nearest = min(blocked, key=lambda o: len(o.unmet))
+        facts["next_product"] = nearest.name
+        facts["next_product_steps"] = " ".join(u.message for u in nearest.unmet)
+        facts["next_product_gaps"] = len(nearest.unmet)
     return facts
+
+
+_COMPARISONS = {
+    "year_over_year": "the last 3 complete months with the same 3 months a year earlier",
+    "quarter_over_quarter": "the last 3 complete months with the 3 before",
+    "month_over_month": "the last complete month with the month before",
+}
 
 
 def _clamp(metric: str, value: int | float) -> int | float:
@@ -85,9 +114,10 @@ def render(rule: Rule, context: ScoringContext, facts: dict[str, Any]) -> _Conte
         name: format_fact(name, value, units.get(name, ""), currency)
         for name, value in quoted.items()
     }
-    first = rule.targets[0]
-    goal = first.goal(facts, currency)
-    shown["target"] = format_fact(first.metric, goal, units.get(first.metric, ""), currency)
+    if rule.targets:
+        first = rule.targets[0]
+        goal = first.goal(facts, currency)
+        shown["target"] = format_fact(first.metric, goal, units.get(first.metric, ""), currency)
     shown["impact"] = plural(impact, "point")
     severity = facts.get(rule.severity)
     return _Content(

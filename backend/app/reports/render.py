@@ -14,10 +14,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.core.iso import ZERO_DECIMAL_CURRENCIES
+from app.core.iso import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES
 
 TEMPLATES = Path(__file__).parent / "templates"
-THREE_DECIMAL_CURRENCIES = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$", "jpy": "¥"}
 TIER_LABELS = {
     "insufficient_data": "Insufficient data",
@@ -40,7 +39,10 @@ METRIC_LABELS = {
     "avg_monthly_revenue_3m": ("Average monthly revenue (3 months)", "money"),
     "growth_mom": ("Growth, month over month", "signed"),
     "growth_3m": ("Growth, last 3 months", "signed"),
+    "growth_yoy": ("Growth, last 3 months year over year", "signed"),
+    "revenue_trend_12m": ("Revenue trend over a year", "signed"),
     "volatility_monthly_cv": ("Monthly volatility (coefficient of variation)", "decimal"),
+    "volatility_detrended_cv": ("Monthly volatility around the trend and season", "decimal"),
     "months_of_history": ("Months of history", "count"),
     "history_start": ("First sale", "date"),
     "payout_failure_rate_90d": ("Failed payouts (90 days)", "percent"),

@@ -54,7 +54,11 @@ SUMMARY_METRICS = (
     "avg_monthly_revenue_3m",
     "growth_mom",
     "growth_3m",
+    # Readiness model 2.0: the season-free figures a lender reads next to the sequential ones.
+    "growth_yoy",
+    "revenue_trend_12m",
     "volatility_monthly_cv",
+    "volatility_detrended_cv",
     "months_of_history",
     "history_start",
     "payout_failure_rate_90d",

@@ -4,8 +4,10 @@ Every code path (the app, the jobs, the CLI) derives its Stripe settings here, s
 where Stripe is and which keys to use.
 """
 
+import contextlib
+import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +58,37 @@ def sandbox_config(settings: Settings) -> "SandboxConfig":
         webhook_url=base + WEBHOOK_PATH,
         redirect_uris=(base + CALLBACK_PATH,),
     )
+
+
+def data_now(settings: Settings) -> datetime:
+    """The app's "today" for business data (metrics windows, scores, history defaults).
+
+    In production, the wall clock. With the built-in sandbox (development, tests), the later
+    of the wall clock and the sandbox clock: after `vaultra sandbox advance --days 30` the
+    merchants' new sales are dated up to 30 days ahead, and a wall-clock "today" would leave
+    them out of every window (calculations ignore activity after the snapshot's day), so the
+    score would not move.
+    """
+    wall = datetime.now(UTC)
+    if not uses_sandbox(settings):
+        return wall
+    clock = sandbox_clock(Path(sandbox_config(settings).db_path))
+    return wall if clock is None else max(wall, clock)
+
+
+def sandbox_clock(path: Path) -> datetime | None:
+    """The sandbox file's clock, read-only; None when there is no readable sandbox yet."""
+    if not path.is_file():
+        return None
+    with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'now'").fetchone()
+        finally:
+            conn.close()
+        if row is not None:
+            return datetime.fromtimestamp(int(row[0]), UTC)
+    return None
 
 
 def stripe_config(settings: Settings) -> StripeConfig:

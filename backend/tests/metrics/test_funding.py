@@ -18,6 +18,8 @@ QUALIFIES_FOR_ALL = ReadinessInputs(
     months_above_10k_last_6=3,
     growth_3m=-0.20,
     growth_mom=0.0,
+    revenue_trend_12m=-0.10,
+    top_customer_share=0.5,
     volatility_monthly_cv=0.35,
     low_volume_months_12m=1,
     dispute_ratio_visa_month=0.006,
@@ -119,18 +121,31 @@ def test_rbf_gap_messages() -> None:
             "months; needs $15,000/month), or 2 more months at or above $10,000 "
             "(currently 4 of the last 6)."
         ),
-        "growth_3m": "3-month revenue change must be -20% or better (currently -35%).",
+        "revenue_growth": (
+            "Revenue change must be -20% or better (currently -35% against the period before)."
+        ),
     }
-    assert {u.criterion: u.gap for u in rbf.unmet}["growth_3m"] == 0.15
+    assert {u.criterion: u.gap for u in rbf.unmet}["revenue_growth"] == 0.15
+
+
+def test_rbf_growth_is_year_over_year_once_it_exists() -> None:
+    # Spring against the Q4 peak is -35%; the same months a year earlier are +14%.
+    seasonal = dataclasses.replace(QUALIFIES_FOR_ALL, growth_3m=-0.35, growth_yoy=0.14)
+    rbf = _options(seasonal)["revenue_based_financing"]
+    assert rbf.eligible
+    growth = next(c for c in rbf.criteria if c.criterion == "revenue_growth")
+    assert growth.message == "Revenue changed +14% year over year."
 
 
 def test_missing_growth_counts_as_not_yet_met() -> None:
-    options = _options(dataclasses.replace(QUALIFIES_FOR_ALL, growth_3m=None))
+    options = _options(
+        dataclasses.replace(QUALIFIES_FOR_ALL, growth_3m=None, growth_mom=None, growth_yoy=None)
+    )
     rbf = options["revenue_based_financing"]
     unmet = {u.criterion: u for u in rbf.unmet}
-    assert list(unmet) == ["growth_3m"]
-    assert unmet["growth_3m"].gap is None
-    assert "can't be measured yet" in unmet["growth_3m"].message
+    assert list(unmet) == ["revenue_growth"]
+    assert unmet["revenue_growth"].gap is None
+    assert "can't be measured yet" in unmet["revenue_growth"].message
 
 
 def test_bank_line_of_credit_gaps() -> None:
@@ -192,7 +207,9 @@ def test_threshold_keys_are_all_understood() -> None:
         "min_annual_revenue",
         "min_avg_monthly_revenue_3m",
         "min_months_above_10k",
-        "min_growth_3m",
+        "min_growth",
+        "min_revenue_trend",
+        "max_top_customer_share",
         "max_monthly_cv",
         "max_low_volume_months",
         "max_dispute_ratio",
@@ -202,3 +219,20 @@ def test_threshold_keys_are_all_understood() -> None:
         assert ("min_avg_monthly_revenue_3m" in spec.thresholds) == (
             "min_months_above_10k" in spec.thresholds
         )
+
+
+def test_a_sustained_decline_blocks_the_bank_and_sba_but_not_a_cash_advance() -> None:
+    falling = _options(dataclasses.replace(QUALIFIES_FOR_ALL, revenue_trend_12m=-0.34))
+    assert falling["merchant_cash_advance"].eligible
+    for kind in ("bank_line_of_credit", "sba_term_loan"):
+        unmet = _unmet_messages(falling[kind])
+        assert list(unmet) == ["revenue_trend_12m"], kind
+        assert "currently -34%" in unmet["revenue_trend_12m"]
+
+
+def test_one_client_above_half_of_revenue_blocks_all_but_a_cash_advance() -> None:
+    options = _options(dataclasses.replace(QUALIFIES_FOR_ALL, top_customer_share=0.63))
+    assert [kind for kind, option in options.items() if option.eligible] == [
+        "merchant_cash_advance"
+    ]
+    assert "currently 63%" in _unmet_messages(options["sba_term_loan"])["top_customer_share"]

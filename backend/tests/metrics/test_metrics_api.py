@@ -69,7 +69,10 @@ async def test_metrics_and_readiness(make_account, client: httpx.AsyncClient, db
     assert readiness["tier"] in {"not_ready", "emerging", "ready", "strong"}
     assert set(readiness["components"]) >= {"history", "disputes", "concentration"}
     assert readiness["funding_options"]
-    assert readiness["trend"] == "stable"
+    # One score from a moment ago: no score trend yet, and the revenue trend is separate.
+    assert readiness["score_trend"]["direction"] == "insufficient_history"
+    assert "trend" not in readiness
+    assert readiness["revenue_trend"]["direction"] in {"growing", "flat", "declining"}
     assert readiness["stored"] is True
 
     response = await client.get(

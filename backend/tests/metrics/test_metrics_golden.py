@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.core.db import Database
-from app.metrics import rollup
+from app.metrics import rollup, series
 from app.metrics import service as metrics_service
 from app.metrics.calculations import complete_months_between, customer_window
 from app.users.models import Business
@@ -112,6 +112,12 @@ async def test_golden_metrics(db: Database, business: Business) -> None:
         "top_customer_share": 140_000 / 291_000,
         "top5_customer_share": 1.0,
         "unique_customers_365d": 6,
+        # Three full months: too few for a trend, a season or year-over-year growth.
+        "full_months": 3,
+        "growth_yoy": None,
+        "seasonality_strength": None,
+        "revenue_trend_12m": None,
+        "volatility_detrended_cv": None,
     }
     for name, value in expected.items():
         assert got[name] == pytest.approx(value), name
@@ -247,6 +253,14 @@ async def test_low_volume_months_and_growth(db: Database, business: Business) ->
     assert got["growth_3m"] == pytest.approx(370_000 / 140_000 - 1)
     assert got["months_above_10k_last_6"] == 0
     assert got["avg_monthly_revenue_3m"] == round(370_000 / 3)
+    # Seven full months: a trend line and volatility around it, not yet year over year.
+    assert got["full_months"] == 7
+    assert got["growth_yoy"] is None
+    values_ = list(monthly.values())
+    figures = series.analyse(values_)
+    assert got["volatility_detrended_cv"] == pytest.approx(figures.volatility_detrended_cv)
+    assert got["revenue_trend_12m"] == pytest.approx(figures.revenue_trend_12m)
+    assert got["revenue_trend_12m"] > 0
 
 
 def test_month_arithmetic() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from app.metrics import scoring
+from app.metrics import scoring, series
 from app.metrics.funding import FUNDING_CRITERIA
-from app.metrics.scoring import COMPONENTS, TIERS
+from app.metrics.scoring import COMPONENTS, TIER_MIN_ELIGIBLE, TIERS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "knowledge" / "readiness-score-explained.md"
 
@@ -104,6 +104,9 @@ def _expected_curves() -> dict[str, tuple[float | None, tuple[tuple[float, float
             expected[f"{key}.{spec.confidence.metric}.confidence"] = (None, spec.confidence.points)
         if spec.score_cap is not None:
             expected[f"{key}.score_cap"] = (None, spec.score_cap)
+        if spec.ceiling is not None:
+            expected[f"{key}.{spec.ceiling.metric}.ceiling"] = (None, spec.ceiling.points)
+    expected["overall.revenue_decline_cap"] = (None, scoring.DECLINE_CAP)
     return expected
 
 
@@ -127,6 +130,8 @@ def test_tiers_match(tables: dict[str, dict[str, dict[str, str]]]) -> None:
     assert set(rows) == {name for name, _ in TIERS} | {"insufficient_data"}
     for name, minimum in TIERS:
         assert parse_number(rows[name]["score range"]) == minimum, name
+        needed = parse_number(rows[name]["eligible products needed"])
+        assert needed == TIER_MIN_ELIGIBLE.get(name, 0), name
     insufficient = rows["insufficient_data"]["score range"]
     assert parse_number(insufficient) == scoring.INSUFFICIENT_HISTORY_DAYS
 
@@ -135,13 +140,27 @@ def test_model_constants_match(tables: dict[str, dict[str, dict[str, str]]]) -> 
     rows = tables["constant"]
     expected = {
         "INSUFFICIENT_HISTORY_DAYS",
-        "MISSING_METRIC_POINTS",
+        "MISSING_COMPONENT_WEIGHT",
+        "CONSISTENCY_MIN_MONTHS",
+        "GROWTH_MIN_MONTHS",
+        "GROWTH_QOQ_MIN_MONTHS",
+        "GROWTH_YOY_MIN_MONTHS",
+        "SUSTAINED_DECLINE",
+        "REVENUE_TREND_BAND",
+        "SEASONAL_STRENGTH_MIN",
         "STATUS_HELPS_MIN",
         "STATUS_HURTS_BELOW",
     }
     assert set(rows) == expected
     for name in expected:
-        assert _close(parse_number(rows[name]["value"]), getattr(scoring, name)), name
+        value = getattr(scoring, name, None)
+        value = getattr(series, name) if value is None else value
+        assert _close(parse_number(rows[name]["value"]), value), name
+
+
+def test_model_months_agree_with_the_series_figures() -> None:
+    assert scoring.GROWTH_YOY_MIN_MONTHS == series.YOY_MIN_MONTHS
+    assert scoring.CONSISTENCY_MIN_MONTHS == series.TREND_MIN_MONTHS
 
 
 def test_funding_criteria_match(tables: dict[str, dict[str, dict[str, str]]]) -> None:
@@ -165,4 +184,32 @@ def test_doc_has_front_matter_sources_and_sections() -> None:
     for source in ("Stripe Capital eligibility", "VAMP", "VDMP", "Excessive Chargeback Program"):
         assert source in text
     for source in ("Lighter Capital", "SBA", "SOP 50 10"):
+        assert source in text
+
+
+_PRODUCT_WORDS = {
+    "merchant_cash_advance": "merchant cash advance",
+    "revenue_based_financing": "revenue-based",
+    "bank_line_of_credit": "bank line",
+    "sba_term_loan": "SBA 7(a)",
+}
+
+
+def test_sample_merchant_table_matches_the_golden_tests(
+    tables: dict[str, dict[str, dict[str, str]]],
+) -> None:
+    from tests.metrics.test_sample_merchants_golden import GOLDEN
+
+    rows = tables["merchant"]
+    assert set(rows) == set(GOLDEN)
+    for merchant, (tier, eligible, _capped_by) in GOLDEN.items():
+        row = rows[merchant]
+        assert row["tier"] == f"`{tier}`", merchant
+        listed = [p for p, words in _PRODUCT_WORDS.items() if words in row["eligible products"]]
+        assert listed == eligible, merchant
+        assert (row["eligible products"] == "none") == (not eligible), merchant
+        assert len(row["components"].split(",")) == 8, merchant
+        assert len(row["what a lender would conclude, and why"]) > 200, merchant
+    text = DOC.read_text(encoding="utf-8")
+    for source in ("Stripe Capital", "Lighter Capital", "Clearco", "SBA 7(a)", "VAMP"):
         assert source in text

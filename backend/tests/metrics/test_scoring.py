@@ -25,6 +25,11 @@ from app.metrics.simulation import impact_of, simulate
 HEALTHY_SAAS = ReadinessInputs(
     days_of_history=900,
     months_of_history=29,
+    full_months=29,
+    growth_yoy=0.35,
+    revenue_trend_12m=0.35,
+    seasonality_strength=0.3,
+    volatility_detrended_cv=0.06,
     revenue_30d=4_500_000,
     revenue_90d=12_600_000,
     revenue_365d=45_000_000,
@@ -56,6 +61,12 @@ HEALTHY_SAAS = ReadinessInputs(
 SEASONAL_RETAILER = ReadinessInputs(
     days_of_history=1_100,
     months_of_history=36,
+    full_months=36,
+    # Sequentially -35% (spring against the Q4 peak); the same months a year earlier: +14%.
+    growth_yoy=0.14,
+    revenue_trend_12m=0.14,
+    seasonality_strength=0.93,
+    volatility_detrended_cv=0.12,
     revenue_30d=400_000,
     revenue_90d=2_400_000,
     revenue_365d=14_000_000,
@@ -87,6 +98,9 @@ SEASONAL_RETAILER = ReadinessInputs(
 HIGH_DISPUTE_SHOP = ReadinessInputs(
     days_of_history=420,
     months_of_history=13,
+    full_months=13,
+    revenue_trend_12m=0.08,
+    volatility_detrended_cv=0.1,
     revenue_30d=2_100_000,
     revenue_90d=6_000_000,
     revenue_365d=21_000_000,
@@ -118,6 +132,7 @@ HIGH_DISPUTE_SHOP = ReadinessInputs(
 SIX_WEEK_STORE = ReadinessInputs(
     days_of_history=42,
     months_of_history=1,
+    full_months=1,
     revenue_30d=300_000,
     revenue_90d=350_000,
     revenue_365d=350_000,
@@ -143,14 +158,14 @@ SIX_WEEK_STORE = ReadinessInputs(
 
 def test_healthy_saas_is_strong_and_every_component_helps() -> None:
     result = compute_readiness(HEALTHY_SAAS)
-    assert result.score == 95
+    assert result.score == 97
     assert result.tier == "strong"
     assert result.capped_by is None
     assert {c.status for c in result.components.values()} == {"helps"}
     revenue = result.components["revenue"]
     assert revenue.value == 4_200_000
     assert revenue.display == "$42,000/month"
-    assert revenue.explanation.startswith("$42,000/month averaged over the last 3 months")
+    assert revenue.explanation.startswith("$42,000/month averaged over the last 3 complete months")
     assert "≥ $10,000/month" in revenue.explanation
 
 
@@ -187,10 +202,13 @@ def test_six_week_store_is_insufficient_data_but_still_scored() -> None:
     assert 0 < result.score < 100
     assert result.components["history"].status == "hurts"
     growth = result.components["growth"]
-    assert growth.score == 50.0
+    assert growth.score == 0.0
+    assert growth.weight == 0.0
     assert growth.status == "neutral"
     assert growth.value is None
     assert growth.display == "not available yet"
+    assert "1 complete month of data so far" in growth.explanation
+    assert "carries no weight" in growth.explanation
 
 
 def test_profiles_order_healthy_over_seasonal_over_high_dispute() -> None:
@@ -200,12 +218,18 @@ def test_profiles_order_healthy_over_seasonal_over_high_dispute() -> None:
     assert healthy > seasonal > dispute
 
 
-def test_seasonal_retailer_is_hurt_by_consistency_and_growth() -> None:
+def test_seasonal_retailer_growth_is_read_year_over_year() -> None:
     result = compute_readiness(SEASONAL_RETAILER)
-    assert result.components["consistency"].status == "hurts"
-    assert result.components["growth"].status == "hurts"
-    assert result.components["growth"].display == "-35%"
-    assert "-35%" in result.components["growth"].explanation
+    growth = result.components["growth"]
+    # Model 1.0 scored the spring against the Q4 peak (-35%) and marked it as declining.
+    assert growth.display == "+14%"
+    assert growth.status == "helps"
+    assert "-35%" not in growth.explanation
+    assert "same 3 months a year earlier" in growth.explanation
+    assert "seasonal" in growth.explanation
+    assert result.revenue_trend.comparison == "year_over_year"
+    assert result.revenue_trend.direction == "growing"
+    assert result.revenue_trend.seasonal is True
 
 
 # --- structure
@@ -214,7 +238,11 @@ def test_seasonal_retailer_is_hurt_by_consistency_and_growth() -> None:
 def test_weights_and_shares_sum_to_one() -> None:
     assert math.isclose(sum(s.weight for s in COMPONENTS.values()), 1.0)
     for spec in COMPONENTS.values():
-        assert math.isclose(sum(c.share for c in spec.curves), 1.0)
+        # Curves superseded by the same metric form one alternative set of shares.
+        groups: dict[str | None, float] = {}
+        for c in spec.curves:
+            groups[c.superseded_by] = groups.get(c.superseded_by, 0.0) + c.share
+        assert all(math.isclose(total, 1.0) for total in groups.values()), groups
 
 
 def test_breakpoints_are_strictly_increasing_and_within_bounds() -> None:
@@ -231,7 +259,17 @@ def test_component_weight_and_score_are_consistent_with_total() -> None:
     result = compute_readiness(SEASONAL_RETAILER)
     weighted = sum(c.weight * c.score for c in result.components.values())
     assert result.weighted_score == round(weighted, 1)
+    assert result.capped_by is None
     assert result.score == math.floor(weighted + 0.5)
+
+
+def test_a_component_without_data_weighs_nothing_and_the_rest_are_renormalised() -> None:
+    result = compute_readiness(SIX_WEEK_STORE)
+    missing = {k for k, c in result.components.items() if c.weight == 0}
+    assert missing == {"consistency", "growth"}
+    total = sum(c.weight for c in result.components.values())
+    weighted = sum(c.weight * c.score for c in result.components.values()) / total
+    assert result.weighted_score == round(weighted, 1)
 
 
 def test_result_is_deterministic() -> None:
@@ -330,7 +368,8 @@ def test_overridable_metrics_are_exactly_the_ones_the_model_reads() -> None:
     # An overridable metric must move a component score or a funding criterion; the others
     # are excluded so that a what-if never silently does nothing.
     few_disputes = dataclasses.replace(SEASONAL_RETAILER, disputes_count_3m=2)
-    profiles = [(p, _model_view(p)) for p in (SEASONAL_RETAILER, few_disputes)]
+    # A profile without year-over-year growth: the sequential growth metrics count there.
+    profiles = [(p, _model_view(p)) for p in (SEASONAL_RETAILER, few_disputes, HIGH_DISPUTE_SHOP)]
     for name, rule in METRIC_RULES.items():
         moved = any(
             _model_view(dataclasses.replace(profile, **{name: value})) != view

@@ -30,6 +30,7 @@ def _floats(low: float, high: float) -> st.SearchStrategy[float]:
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "days_of_history": st.integers(0, 5_000),
     "months_of_history": st.integers(0, 170),
+    "full_months": st.integers(0, 36),
     "revenue_30d": st.integers(-(10**6), 10**10),
     "revenue_90d": st.integers(-(10**6), 10**10),
     "revenue_365d": st.integers(-(10**6), 10**11),
@@ -38,6 +39,10 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "months_above_10k_last_6": st.integers(0, 6),
     "growth_mom": _floats(-1, 20),
     "growth_3m": _floats(-1, 20),
+    "growth_yoy": _floats(-1, 20),
+    "revenue_trend_12m": _floats(-1, 10),
+    "seasonality_strength": _floats(0, 1),
+    "volatility_detrended_cv": _floats(0, 5),
     "volatility_monthly_cv": _floats(0, 5),
     "volatility_weekly_cv": _floats(0, 5),
     "low_volume_months_12m": st.integers(0, 12),
@@ -80,8 +85,10 @@ DIRECTIONS: dict[str, int] = {
     "months_above_10k_last_6": +1,
     "growth_mom": +1,
     "growth_3m": +1,
+    "growth_yoy": +1,
+    "revenue_trend_12m": +1,
+    "volatility_detrended_cv": -1,
     "volatility_monthly_cv": -1,
-    "volatility_weekly_cv": -1,
     "low_volume_months_12m": -1,
     "dispute_ratio_visa_month": -1,
     "dispute_ratio_visa_3m": -1,
@@ -102,7 +109,15 @@ DIRECTIONS: dict[str, int] = {
 def test_every_scored_metric_has_a_direction_and_a_strategy() -> None:
     assert set(VALUES) == set(METRIC_RULES)
     assert set(DIRECTIONS) <= set(METRIC_RULES)
-    assert set(METRIC_RULES) - set(DIRECTIONS) == {"payouts_count_90d", "avg_charge_amount"}
+    # Not scored: counts shown for context, the season (it changes what is measured, not
+    # how good it is) and the raw weekly CV (model 2.0 measures volatility around the trend).
+    assert set(METRIC_RULES) - set(DIRECTIONS) == {
+        "payouts_count_90d",
+        "avg_charge_amount",
+        "full_months",
+        "seasonality_strength",
+        "volatility_weekly_cv",
+    }
 
 
 @PROPERTY_SETTINGS
@@ -195,7 +210,7 @@ def test_worse_disputes_everywhere_never_raise_the_score(
         disputes_count_3m=inputs.disputes_count_3m + 9,
         **changes,
     )
-    # Going from "no ratio" to 0 + extra is not an ordering (missing scores 50), so only
+    # Going from "no ratio" to 0 + extra is not an ordering (a missing component weighs 0), so only
     # inputs where every ratio is present are compared.
     if all(getattr(inputs, r) is not None for r in ratios):
         _assert_ordered(compute_readiness(worse, currency), compute_readiness(inputs, currency), +1)

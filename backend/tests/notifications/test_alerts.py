@@ -11,6 +11,7 @@ from sqlalchemy import update
 from app.core.db import Database, utcnow
 from app.jobs.queue import enqueue
 from app.metrics import service as metrics_service
+from app.metrics.models import ReadinessScore
 from app.notifications import alerts
 from app.notifications.models import AlertState, OutboxStatus
 from app.notifications.tasks import ALERTS_JOB
@@ -206,3 +207,36 @@ async def test_a_tier_change_alerts_once_per_change(
     assert subjects()[-1] == "Vaultra: Tiered Inc's readiness tier rose to Strong"
     [mail] = [r for r in smtp_server.to(owner.user["email"]) if "rose" in str(r.message["Subject"])]
     assert "from Not ready to Strong" in mail.text
+
+
+async def test_a_tier_change_from_a_model_update_says_so(
+    app: FastAPI, db: Database, make_account: Any, smtp_server: SmtpServer
+) -> None:
+    owner: Account = await make_account()
+    created = await owner.create_business("Recalibrated Inc")
+    async with db.session() as session:
+        business = await users_service.get_business(session, uuid.UUID(created["id"]))
+    assert business is not None
+
+    async def rescore(**metrics: Any) -> None:
+        await put_snapshot(db, business, at_time=utcnow(), **metrics)
+        async with db.session() as session:
+            await metrics_service.compute_readiness(session, business)
+            await alerts.evaluate_business(session, business, app.state.settings)
+        await app.state.queue.join()
+
+    await rescore()  # the baseline
+    # The stored score was made by the previous model, with another tier.
+    async with db.session() as session:
+        await session.execute(
+            update(ReadinessScore)
+            .where(ReadinessScore.business_id == business.id)
+            .values(model_version="1.0")
+        )
+        await session.execute(
+            update(AlertState).where(AlertState.business_id == business.id).values(tier="emerging")
+        )
+    await rescore(revenue_30d=2_600_001)  # a new snapshot, scored by the current model
+    [mail] = [r for r in smtp_server.to(owner.user["email"]) if "tier" in str(r.message["Subject"])]
+    assert "update of Vaultra's readiness model (version 2.0)" in mail.text
+    assert "not from a change in your business" in mail.text

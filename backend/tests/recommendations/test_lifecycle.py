@@ -19,7 +19,8 @@ async def generate(db: Database, business: Business, days: int = 0) -> dict[str,
         result = await session.execute(
             select(Recommendation).where(Recommendation.business_id == business.id)
         )
-        return {rec.rule_id: rec for rec in result.scalars()}
+        # The funding next steps (every business has one) are covered in test_next_steps.py.
+        return {rec.rule_id: rec for rec in result.scalars() if rec.category != "funding"}
 
 
 async def set_status(db: Database, rec: Recommendation, status: Status, days: int = 0) -> None:
@@ -112,7 +113,7 @@ async def test_sorted_by_priority_then_impact(db: Database, business: Business) 
         limited = await service.list_recommendations(session, business.id, limit=1)
     priorities = [rec.priority for rec in listed]
     assert priorities == sorted(priorities, key=["high", "medium", "low"].index)
-    assert [rec.rule_id for rec in listed][-1] == "payout_delays"
+    assert [rec.rule_id for rec in listed if rec.category != "funding"][-1] == "payout_delays"
     assert [rec.impact for rec in high] == sorted((rec.impact for rec in high), reverse=True)
     assert {rec.rule_id for rec in high} == {"payout_failures", "top_customer_concentration"}
     assert limited == listed[:1]

@@ -3,12 +3,14 @@
 import string
 
 import pytest
+from hypothesis import given, settings
 
 from app.metrics.models import MetricSnapshot
 from app.metrics.scoring import COMPONENTS, OVERRIDABLE_METRICS, ReadinessInputs, compute_readiness
 from app.metrics.service import ScoringContext
-from app.recommendations.rules import RULES, Major, Rule
+from app.recommendations.rules import FUNDING_RULES, RULES, Major, Rule
 from app.recommendations.service import build_facts, render
+from tests.metrics.test_scoring_properties import INPUTS
 from tests.recommendations.conftest import HEALTHY, T0, unit_of
 
 
@@ -46,22 +48,28 @@ TRIGGERS: dict[str, dict[str, object]] = {
     "revenue_below_lender_minimum": {"avg_monthly_revenue_3m": 420_000},
     "sustain_revenue_level": {"months_above_10k_last_6": 2},
     "revenue_volatile": {
+        "volatility_detrended_cv": 0.3,
         "volatility_monthly_cv": 0.8,
-        "volatility_weekly_cv": 1.2,
         "low_volume_months_12m": 1,
     },
     "low_volume_months": {"low_volume_months_12m": 3},
-    "revenue_declining": {"growth_3m": -0.25, "growth_mom": -0.1},
-    "revenue_flat": {"growth_3m": -0.04, "growth_mom": -0.02},
+    "revenue_declining": {"growth_yoy": -0.25, "growth_3m": -0.25, "growth_mom": -0.1},
+    "revenue_flat": {"growth_yoy": -0.04, "growth_3m": -0.04, "growth_mom": -0.02},
     "build_processing_history": {"days_of_history": 200, "months_of_history": 6},
     "insufficient_history": {"days_of_history": 40, "months_of_history": 1},
+    # The healthy business qualifies for every product: each has its next step.
+    "qualifies_merchant_cash_advance": {},
+    "qualifies_revenue_based_financing": {},
+    "qualifies_bank_line_of_credit": {},
+    "qualifies_sba_term_loan": {},
+    "unlock_next_product": {"months_of_history": 20},
 }
 
 
 def test_rules_cover_every_component() -> None:
     assert len(RULES) >= 12
     assert len({rule.id for rule in RULES}) == len(RULES)
-    assert {rule.component for rule in RULES} == set(COMPONENTS)
+    assert {rule.component for rule in RULES} == set(COMPONENTS) | {"funding"}
     assert set(TRIGGERS) == {rule.id for rule in RULES}
 
 
@@ -70,14 +78,21 @@ def test_targets_are_simulatable(rule: Rule) -> None:
     for target in rule.targets:
         assert target.metric in OVERRIDABLE_METRICS
     placeholders = {name for _, name, _, _ in string.Formatter().parse(rule.outcome) if name}
-    assert "impact" in placeholders
+    # Funding next steps move no metric: they say what a lender will ask for.
+    assert ("impact" in placeholders) == (rule not in FUNDING_RULES)
     for cond in rule.when:
         assert isinstance(cond.value, int | float | Major)
 
 
-def test_healthy_business_gets_nothing() -> None:
+def test_healthy_business_gets_only_its_funding_next_steps() -> None:
+    # Model 1.0 gave a healthy business no recommendation at all, not even a next step.
     facts = build_facts(context_for())
-    assert [rule.id for rule in RULES if rule.matches(facts, "usd")] == []
+    assert [rule.id for rule in RULES if rule.matches(facts, "usd")] == [
+        "qualifies_merchant_cash_advance",
+        "qualifies_revenue_based_financing",
+        "qualifies_bank_line_of_credit",
+        "qualifies_sba_term_loan",
+    ]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
@@ -89,7 +104,7 @@ def test_each_rule_fires_and_quotes_the_numbers(rule: Rule) -> None:
     assert "{" not in content.body
     assert "not available" not in content.body
     assert content.impact >= 0
-    assert content.overrides
+    assert bool(content.overrides) == bool(rule.targets)
     assert content.severity is not None
 
 
@@ -121,3 +136,30 @@ def test_material_worsening() -> None:
     assert not lower.materially_worse(400_000, 320_000)
     assert lower.materially_worse(400_000, 300_000)
     assert not higher.materially_worse(None, 0.3)
+
+
+@settings(max_examples=100, database=None, deadline=None)
+@given(inputs=INPUTS)
+def test_every_business_with_a_score_has_a_next_step(inputs: ReadinessInputs) -> None:
+    # All products open: what each lender will ask for; otherwise: what unlocks the next one.
+    values = {name: getattr(inputs, name) for name in inputs.__dataclass_fields__}
+    snapshot = MetricSnapshot(
+        business_id=None,
+        computed_at=T0,
+        as_of=T0.date(),
+        currency="usd",
+        metrics={k: {"value": v, "window": "test", "unit": unit_of(k)} for k, v in values.items()},
+    )
+    context = ScoringContext(
+        business_id=None,  # type: ignore[arg-type]
+        currency="usd",
+        snapshot=snapshot,
+        inputs=inputs,
+        result=compute_readiness(inputs, "usd"),
+    )
+    facts = build_facts(context)
+    fired = [rule for rule in FUNDING_RULES if rule.matches(facts, "usd")]
+    assert fired
+    for rule in fired:
+        content = render(rule, context, facts)
+        assert "{" not in content.body

@@ -172,6 +172,13 @@ def test_what_if_disputes_at_zero_raises_the_score_and_saves_nothing(
             "Unlocked"
         )
 
+    # The what-if says when a cap holds its score (the tier rule applies to what-ifs too).
+    cap_note = page.get_by_test_id("simulated-cap")
+    if api["capped_by"] is None:
+        expect(cap_note).to_have_count(0)
+    else:
+        expect(cap_note).to_be_visible()
+
     # A value the API would refuse is refused in the page, and nothing is asked.
     refund = page.get_by_role("spinbutton", name="Refund rate")
     refund.fill("150")

@@ -369,17 +369,25 @@ function RecommendationItem({
           )}
         </div>
       </div>
-      <p className={`rec-impact${item.impact > 0 ? " gain" : ""}`}>
-        <span className="rec-impact-points" aria-hidden="true">
-          {impactSign}
-          {Math.abs(item.impact)}
-          <small>points</small>
-        </span>
-        <span className="rec-impact-caption" aria-hidden="true">
-          {item.impact > 0 ? "estimated gain" : "score change"}
-        </span>
-        <span className="visually-hidden">{impactText(item.impact)}</span>
-      </p>
+      {item.category === "funding" ? (
+        // A funding next step (what a lender will ask for, what unlocks the next product)
+        // moves no metric: it has no score change to show.
+        <p className="rec-impact">
+          <span className="rec-impact-caption">funding next step</span>
+        </p>
+      ) : (
+        <p className={`rec-impact${item.impact > 0 ? " gain" : ""}`}>
+          <span className="rec-impact-points" aria-hidden="true">
+            {impactSign}
+            {Math.abs(item.impact)}
+            <small>points</small>
+          </span>
+          <span className="rec-impact-caption" aria-hidden="true">
+            {item.impact > 0 ? "estimated gain" : "score change"}
+          </span>
+          <span className="visually-hidden">{impactText(item.impact)}</span>
+        </p>
+      )}
     </li>
   );
 }

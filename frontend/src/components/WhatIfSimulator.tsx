@@ -9,6 +9,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { api, errorMessage, type Schemas } from "../lib/api";
 import { formatPercent, humanize } from "../lib/format";
 import { formatMoney } from "../lib/money";
+import { capNote } from "../lib/readiness";
 import {
   SIMULATOR_INPUTS,
   decimals,
@@ -29,7 +30,7 @@ const DEBOUNCE_MS = 150;
 
 type Readiness = Schemas["ReadinessRead"];
 type Simulation = Schemas["SimulationRead"];
-type Outcome = Pick<Simulation, "score" | "tier" | "funding_options">;
+type Outcome = Pick<Simulation, "score" | "tier" | "funding_options" | "components" | "capped_by">;
 
 interface Props {
   businessId: string;
@@ -209,6 +210,12 @@ export default function WhatIfSimulator({ businessId, readiness, metrics }: Prop
                     ? `, unlocks ${unlocked.map((option) => option.name).join(", ")}.`
                     : ".")}
           </p>
+          {simulated && capNote(outcome) && (
+            <p className="cap-note small" role="note" data-testid="simulated-cap">
+              <strong>Capped: </strong>
+              {capNote(outcome)}
+            </p>
+          )}
           <p className={`simulator-busy muted${busy ? "" : " idle"}`} aria-hidden="true">
             Updating…
           </p>

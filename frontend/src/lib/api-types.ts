@@ -1717,8 +1717,11 @@ export interface components {
              * Format: uuid
              */
             business_id: string;
-            /** Capped By */
-            capped_by: string | null;
+            /**
+             * Capped By
+             * @description The cap that set `score`: `disputes` (red flag), `revenue_decline` (sustained decline) or `funding_eligibility` (a tier needs eligible products).
+             */
+            capped_by: ("disputes" | "revenue_decline" | "funding_eligibility") | null;
             /** Components */
             components: {
                 [key: string]: components["schemas"]["Component"];
@@ -1734,8 +1737,10 @@ export interface components {
             funding_options: components["schemas"]["FundingOption"][];
             /** Model Version */
             model_version: string;
+            revenue_trend: components["schemas"]["RevenueTrend"];
             /** Score */
             score: number;
+            score_trend: components["schemas"]["ScoreTrend"];
             /** Snapshot Id */
             snapshot_id: string | null;
             /**
@@ -1748,11 +1753,6 @@ export interface components {
              * @enum {string}
              */
             tier: "insufficient_data" | "not_ready" | "emerging" | "ready" | "strong";
-            /**
-             * Trend
-             * @enum {string}
-             */
-            trend: "improving" | "stable" | "declining";
         };
         /** RecommendationList */
         RecommendationList: {
@@ -1837,10 +1837,53 @@ export interface components {
             status: "open" | "accepted" | "dismissed";
         };
         /**
+         * RevenueTrend
+         * @description Which way revenue is going, and which comparison says so (not the score's trend).
+         */
+        RevenueTrend: {
+            /** Change */
+            change: number | null;
+            /** Comparison */
+            comparison: ("year_over_year" | "quarter_over_quarter" | "month_over_month") | null;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "growing" | "flat" | "declining" | "insufficient_history";
+            /** Explanation */
+            explanation: string;
+            /** Seasonal */
+            seasonal: boolean | null;
+        };
+        /**
          * Role
          * @enum {string}
          */
         Role: "owner" | "admin" | "member";
+        /**
+         * ScoreTrend
+         * @description How the readiness score itself moved over the last 30 days (not revenue).
+         */
+        ScoreTrend: {
+            /**
+             * Change
+             * @description Points gained (negative: lost) over `days`.
+             */
+            change: number | null;
+            /**
+             * Days
+             * @description Days between the compared scores.
+             */
+            days: number | null;
+            /**
+             * Direction
+             * @description `insufficient_history` until 7 days of score history exist.
+             * @enum {string}
+             */
+            direction: "improving" | "stable" | "declining" | "insufficient_history";
+            /** Explanation */
+            explanation: string;
+        };
         /**
          * Section
          * @description What a report can show. Recommendations are never shared: they are the founder's to-do
@@ -2019,6 +2062,7 @@ export interface components {
                 disputes_count_month?: number;
                 growth_3m?: number;
                 growth_mom?: number;
+                growth_yoy?: number;
                 low_volume_months_12m?: number;
                 months_above_10k_last_6?: number;
                 months_of_history?: number;
@@ -2027,11 +2071,12 @@ export interface components {
                 refund_rate_amount?: number;
                 refund_rate_count?: number;
                 revenue_365d?: number;
+                revenue_trend_12m?: number;
                 top5_customer_share?: number;
                 top_customer_share?: number;
                 unique_customers_365d?: number;
+                volatility_detrended_cv?: number;
                 volatility_monthly_cv?: number;
-                volatility_weekly_cv?: number;
             };
         };
         /** SimulationRead */
@@ -2048,6 +2093,11 @@ export interface components {
              * Format: uuid
              */
             business_id: string;
+            /**
+             * Capped By
+             * @description The cap that set `score`: `disputes`, `revenue_decline` or `funding_eligibility` (a tier needs eligible products, in what-ifs too).
+             */
+            capped_by: ("disputes" | "revenue_decline" | "funding_eligibility") | null;
             /** Components */
             components: {
                 [key: string]: components["schemas"]["Component"];

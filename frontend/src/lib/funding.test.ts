@@ -23,7 +23,9 @@ describe("funding criteria", () => {
   it("states minimums and limits", () => {
     expect(formatRequired(criterion({}), "usd")).toBe("≥ 24 months");
     expect(formatRequired(criterion({ criterion: "worst_dispute_ratio", unit: "ratio", required: 0.01 }), "usd")).toBe("< 1.00%");
-    expect(formatRequired(criterion({ criterion: "growth_3m", unit: "ratio", required: -0.2 }), "usd")).toBe("≥ −20.00%");
+    expect(formatRequired(criterion({ criterion: "revenue_growth", unit: "ratio", required: -0.2 }), "usd")).toBe("≥ −20.00%");
+    expect(formatRequired(criterion({ criterion: "revenue_trend_12m", unit: "ratio", required: -0.1 }), "usd")).toBe("≥ −10.00%");
+    expect(formatRequired(criterion({ criterion: "top_customer_share", unit: "ratio", required: 0.5 }), "usd")).toBe("≤ 50.00%");
   });
   it("says how far off each criterion is", () => {
     expect(formatDistance(criterion({}), "usd")).toBe("6 months short");

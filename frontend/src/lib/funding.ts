@@ -16,6 +16,7 @@ const LIMITS: Record<string, "<" | "≤"> = {
   worst_dispute_ratio: "<",
   volatility_monthly_cv: "≤",
   low_volume_months_12m: "≤",
+  top_customer_share: "≤",
 };
 
 /** A value of the criterion's unit as the founder reads it; "—" when not measurable. */

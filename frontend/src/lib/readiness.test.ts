@@ -8,6 +8,8 @@ import {
   firstUnmet,
   formatWeight,
   orderedComponents,
+  revenueTrendWords,
+  trendWords,
   type Readiness,
   type ReadinessComponent,
 } from "./readiness";
@@ -86,6 +88,18 @@ describe("readiness", () => {
     } as unknown as Readiness;
     expect(capNote(readiness)).toBe("Dispute health caps the score at 45, whatever the other components add.");
     expect(capNote({ ...readiness, capped_by: null })).toBeNull();
+    expect(capNote({ ...readiness, capped_by: "funding_eligibility" })).toContain("1 for ready, 2 for strong");
+    expect(capNote({ ...readiness, capped_by: "revenue_decline" })).toContain("sustained decline");
+  });
+
+  it("keeps the score's trend and the revenue trend apart", () => {
+    expect(trendWords("insufficient_history").text).toBe("Score trend after 7 days of score history");
+    expect(trendWords("stable").text).toBe("Score stable over the last 30 days");
+    const revenue = { direction: "growing", change: 0.14, comparison: "year_over_year", seasonal: true, explanation: "" } as const;
+    expect(revenueTrendWords(revenue)).toBe("Revenue growing (year over year)");
+    expect(revenueTrendWords({ ...revenue, direction: "insufficient_history", comparison: null })).toBe(
+      "Revenue trend not known yet",
+    );
   });
 
   it("gives the first unmet criterion and its distance in the criterion's unit", () => {

@@ -24,8 +24,14 @@ export function orderedComponents(
 }
 
 /** "The score is capped at 45 by Dispute health" or null when nothing caps it. */
-export function capNote(readiness: Readiness): string | null {
+export function capNote(readiness: Pick<Readiness, "capped_by" | "components">): string | null {
   if (!readiness.capped_by) return null;
+  if (readiness.capped_by === "funding_eligibility") {
+    return "Your tier needs eligible funding products (1 for ready, 2 for strong), so the score stays below the next tier until another product opens up.";
+  }
+  if (readiness.capped_by === "revenue_decline") {
+    return "Revenue is in a sustained decline, which holds the score down until it turns.";
+  }
   const component = readiness.components[readiness.capped_by];
   const label = component?.label ?? humanize(readiness.capped_by);
   const cap = component?.caps_score_at;
@@ -47,14 +53,32 @@ export function tierMeaning(tier: Readiness["tier"]): string {
   return TIER_MEANING[tier];
 }
 
-const TREND_WORDS: Record<Readiness["trend"], { arrow: string; text: string }> = {
-  improving: { arrow: "↑", text: "Improving over the last 30 days" },
-  stable: { arrow: "→", text: "Stable over the last 30 days" },
-  declining: { arrow: "↓", text: "Declining over the last 30 days" },
+type ScoreTrend = Readiness["score_trend"]["direction"];
+type RevenueTrend = Readiness["revenue_trend"]["direction"];
+
+const TREND_WORDS: Record<ScoreTrend, { arrow: string; text: string }> = {
+  improving: { arrow: "↑", text: "Score improving over the last 30 days" },
+  stable: { arrow: "→", text: "Score stable over the last 30 days" },
+  declining: { arrow: "↓", text: "Score declining over the last 30 days" },
+  insufficient_history: { arrow: "·", text: "Score trend after 7 days of score history" },
 };
 
-export function trendWords(trend: Readiness["trend"]): { arrow: string; text: string } {
+/** The score's own 30-day trend (not revenue's). */
+export function trendWords(trend: ScoreTrend): { arrow: string; text: string } {
   return TREND_WORDS[trend];
+}
+
+const REVENUE_TREND_WORDS: Record<RevenueTrend, string> = {
+  growing: "Revenue growing",
+  flat: "Revenue flat",
+  declining: "Revenue declining",
+  insufficient_history: "Revenue trend not known yet",
+};
+
+/** "Revenue growing (year over year)": the direction and the comparison behind it. */
+export function revenueTrendWords(trend: Readiness["revenue_trend"]): string {
+  const words = REVENUE_TREND_WORDS[trend.direction];
+  return trend.comparison ? `${words} (${trend.comparison.replaceAll("_", " ")})` : words;
 }
 
 /** "12%" weight from 0.12. */

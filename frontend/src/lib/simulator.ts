@@ -97,9 +97,10 @@ export const SIMULATOR_INPUTS: readonly SimulatorInput[] = [
   {
     id: "revenue-growth",
     label: "Revenue growth",
-    hint: "Change in revenue over the last 3 months against the 3 before.",
+    hint: "Change in revenue: the last 3 months against the same months a year earlier once you have 15 months, else against the 3 before.",
     kind: "percent",
-    metrics: ["growth_3m"],
+    // The first one present is today's value; all move together (the trend caps a decline).
+    metrics: ["growth_yoy", "growth_3m", "revenue_trend_12m"],
     min: -1,
     max: NUMBER_MAX,
     slider: (today) => [-100, upTo(100, today, 50)],
@@ -108,9 +109,9 @@ export const SIMULATOR_INPUTS: readonly SimulatorInput[] = [
   {
     id: "revenue-volatility",
     label: "Revenue volatility",
-    hint: "How much monthly revenue varies (coefficient of variation). Lenders like 0.35 or less.",
+    hint: "How much monthly revenue varies around its trend and season, as a share of an average month. Lenders like 0.15 or less.",
     kind: "decimal",
-    metrics: ["volatility_monthly_cv"],
+    metrics: ["volatility_detrended_cv", "volatility_monthly_cv"],
     min: 0,
     max: NUMBER_MAX,
     slider: (today) => [0, upTo(1.5, today, 0.5)],

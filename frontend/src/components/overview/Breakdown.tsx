@@ -38,10 +38,15 @@ export default function Breakdown({ readiness }: { readiness: Readiness }) {
               </div>
               <div>
                 <dt>Component score</dt>
-                <dd>
-                  {Math.round(component.score)}
-                  <span className="muted">/100</span>
-                </dd>
+                {/* A component without data weighs 0: it has no score yet, not a score of 0. */}
+                {component.weight === 0 ? (
+                  <dd>not scored yet</dd>
+                ) : (
+                  <dd>
+                    {Math.round(component.score)}
+                    <span className="muted">/100</span>
+                  </dd>
+                )}
               </div>
             </dl>
             <div className="component-bar" aria-hidden="true">

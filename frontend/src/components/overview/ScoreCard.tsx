@@ -1,11 +1,12 @@
 import { formatDateTime, humanize, tierBand } from "../../lib/format";
-import { capNote, tierMeaning, trendWords, type Readiness } from "../../lib/readiness";
+import { capNote, revenueTrendWords, tierMeaning, trendWords, type Readiness } from "../../lib/readiness";
 import ScoreGauge from "../ScoreGauge";
 
-/** The score first: the gauge, the tier in the API's words, the trend, and any cap. */
+/** The score first: the gauge, the tier in the API's words, the score's own 30-day trend, the
+ * revenue trend (a separate figure), and any cap. */
 export default function ScoreCard({ readiness }: { readiness: Readiness }) {
   const tier = humanize(readiness.tier);
-  const trend = trendWords(readiness.trend);
+  const trend = trendWords(readiness.score_trend.direction);
   const cap = capNote(readiness);
   return (
     <section className="card score-card" aria-labelledby="score-heading">
@@ -18,8 +19,11 @@ export default function ScoreCard({ readiness }: { readiness: Readiness }) {
           <p className={`tier-badge band-${tierBand(readiness.tier)}`} data-testid="tier">
             {tier}
           </p>
-          <p className={`trend trend-${readiness.trend}`}>
+          <p className={`trend trend-${readiness.score_trend.direction}`} data-testid="score-trend">
             <span aria-hidden="true">{trend.arrow}</span> {trend.text}
+          </p>
+          <p className="revenue-trend muted small" data-testid="revenue-trend" title={readiness.revenue_trend.explanation}>
+            {revenueTrendWords(readiness.revenue_trend)}
           </p>
           <p className="tier-meaning">{tierMeaning(readiness.tier)}</p>
         </div>
