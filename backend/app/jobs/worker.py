@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 
 from app.core.config import Settings
 from app.core.observability import init_error_reporting, serve_metrics
+from app.jobs import tasks as _registered_jobs  # noqa: F401  (every module's jobs register on import)
 from app.jobs.arq_queue import ArqQueue
 from app.jobs.queue import set_queue
 from app.jobs.registry import JOBS, JobContext, JobSpec
