@@ -112,9 +112,10 @@ async def test_disputes_through_the_sandbox_send_the_dispute_alert(
         _, m1, m0 = _month_starts(today)
         assert m1 <= result.at.timestamp() < m0
         assert len(result.disputes) == needed
-        # Each chargeback: charge.dispute.created and charge.dispute.funds_withdrawn.
-        assert result.events_created == 2 * needed
-        assert (result.delivered, result.failed) == (2 * needed, 0)
+        # Each chargeback: charge.dispute.created and charge.dispute.funds_withdrawn (and
+        # charge.dispute.updated if its evidence, 1-6 days later, is already in the past).
+        assert result.events_created >= 2 * needed
+        assert (result.delivered, result.failed) == (result.events_created, 0)
 
         async def alerted() -> bool:
             async with vaultra.db.session() as session:
