@@ -4,7 +4,7 @@ import anyio
 import uvicorn
 
 from stripe_sandbox.app import create_app
-from stripe_sandbox.clock import AdvanceResult, advance
+from stripe_sandbox.clock import AdvanceResult, DisputeResult, advance, dispute
 from stripe_sandbox.config import SandboxConfig
 from stripe_sandbox.generate import generate
 
@@ -17,6 +17,13 @@ def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 12111) -> 
 def advance_clock(config: SandboxConfig, days: float) -> AdvanceResult:
     """Synchronous `advance`, for a CLI process next to a running server."""
     return anyio.run(advance, config, days)
+
+
+def open_disputes(
+    config: SandboxConfig, merchant: str, count: int, last_month: bool = False
+) -> DisputeResult:
+    """Synchronous `dispute`, for a CLI process next to a running server."""
+    return anyio.run(lambda: dispute(config, merchant, count, last_month=last_month))
 
 
 def generate_merchants(config: SandboxConfig, merchants: list[str] | None = None) -> dict[str, str]:

@@ -413,10 +413,17 @@ class DaySimulator:
             (t, refunded, ("charge.refunded",), {"amount_refunded": 0, "refunded": False})
         )
 
-    def _dispute(self, charge: dict[str, Any], versions: list[Version]) -> None:
+    def _dispute(
+        self, charge: dict[str, Any], versions: list[Version], at: int | None = None
+    ) -> None:
+        """A dispute and its whole life; opened `at` that time as a chargeback (`open_disputes`),
+        else 5-21 days after the charge, 1 in 10 as an inquiry."""
         rng, p = self.rng, self.m.profile
-        t = charge["created"] + int(rng.uniform(5, 21) * DAY)
-        inquiry = rng.random() < 0.1
+        if at is None:
+            t = charge["created"] + int(rng.uniform(5, 21) * DAY)
+            inquiry = rng.random() < 0.1
+        else:
+            t, inquiry = at, False
         due_by = (t // DAY + rng.randrange(7, 22)) * DAY + DAY - 1
         dispute_id = self._id("dp", t)
         reason = _weighted(rng, p.dispute_reasons)
@@ -476,6 +483,22 @@ class DaySimulator:
                 events += ("charge.dispute.funds_reinstated",)
         timeline.append((closed, final, events, {"status": last["status"]}))
         self.items.append(Item("dispute", dispute_id, t, charge["amount"], timeline))
+
+
+def open_disputes(m: Merchant, st: SimState, charges: list[dict[str, Any]], at: int) -> list[Item]:
+    """Disputes opened at time `at` on `charges` (`vaultra sandbox dispute`), built as the
+    simulation builds its own, with the disputed charges' new versions. Chargebacks, not
+    inquiries: inquiries do not count in a dispute ratio. Their own RNG leaves the simulated
+    days' draws untouched."""
+    sim = DaySimulator(m, st, m.day_of(at))
+    sim.rng = random.Random(f"{m.seed}:{m.profile.key}:disputes:{at}:{st.seq}")  # noqa: S311
+    for charge in charges:
+        versions: list[Version] = []
+        sim._dispute(charge, versions, at=at)
+        sim.items.append(
+            Item("charge", charge["id"], charge["created"], charge["amount"], versions)
+        )
+    return sim.items
 
 
 def account_item(m: Merchant) -> Item:

@@ -244,6 +244,22 @@ def get_object(conn: sqlite3.Connection, account: str, object_id: str) -> str | 
     return None if row is None else str(row[0])
 
 
+def undisputed_charges(
+    conn: sqlite3.Connection, account: str, until: int, limit: int
+) -> list[dict[str, Any]]:
+    """The account's latest succeeded charges created at or before `until` that are neither
+    disputed nor refunded and have no future version parked (a refund or dispute to come)."""
+    rows = conn.execute(
+        "SELECT data FROM objects WHERE account = ? AND type = 'charge' AND created <= ?"
+        " AND json_extract(data, '$.status') = 'succeeded'"
+        " AND json_extract(data, '$.disputed') = 0 AND json_extract(data, '$.amount_refunded') = 0"
+        " AND id NOT IN (SELECT id FROM pending WHERE account = ?)"
+        " ORDER BY created DESC, id DESC LIMIT ?",
+        (account, until, account, limit),
+    )
+    return [orjson.loads(r[0]) for r in rows]
+
+
 @dataclass(frozen=True)
 class ListQuery:
     account: str

@@ -134,6 +134,55 @@ def sandbox_advance(
     )
 
 
+@sandbox_cli.command("dispute")
+def sandbox_dispute(
+    merchant: str = typer.Option(..., "--merchant", help="Sample merchant key, e.g. healthy_saas."),
+    count: int = typer.Option(1, "--count", min=1, max=100, help="Disputes to open (1-100)."),
+    last_month: bool = typer.Option(
+        False, "--last-month", help="Date them in the last complete month, which the alerts count."
+    ),
+    size: int | None = typer.Option(None, help="As given to `sandbox serve`."),
+    db_path: str | None = typer.Option(None, "--db", help="Sandbox file (default: data folder)."),
+    webhook_url: str | None = typer.Option(
+        None, help="Where events go (default: APP_BASE_URL/api/v1/webhooks/stripe)."
+    ),
+) -> None:
+    """Open disputes on a sample merchant's latest charges, at the sandbox clock, and deliver
+    the charge.dispute.created events to the running app's webhook (to try the dispute alert)."""
+    import dataclasses
+
+    from app.core.config import get_settings
+    from app.stripe.config import sandbox_config
+    from stripe_sandbox.cli import open_disputes
+    from stripe_sandbox.clock import DisputeRefused
+
+    changes: dict[str, Any] = {"size": size}
+    if db_path:
+        changes["db_path"] = db_path
+    if webhook_url:
+        changes["webhook_url"] = webhook_url
+    config = _ready(dataclasses.replace(sandbox_config(get_settings()), **changes))
+    try:
+        result = open_disputes(config, merchant, count, last_month)
+    except DisputeRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(
+        f"opened {len(result.disputes)} dispute(s) on {merchant} at {result.at.isoformat()}"
+        + (
+            f" (only {len(result.disputes)} undisputed charges left)"
+            if len(result.disputes) < count
+            else ""
+        )
+    )
+    if not result.connected:
+        typer.echo(f"events: {result.events_created}, none delivered ({merchant} is not connected)")
+    else:
+        typer.echo(
+            f"events: {result.events_created}, delivered {result.delivered}, failed {result.failed}"
+        )
+
+
 def _ready(config: "SandboxConfig") -> "SandboxConfig":
     Path(config.db_path).parent.mkdir(parents=True, exist_ok=True)
     return config
