@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     stripe_connect_client_id: str | None = None
     stripe_api_base: str = "https://api.stripe.com"
     stripe_connect_base: str = "https://connect.stripe.com"
+    # Where the browser is sent to authorize; unset, STRIPE_CONNECT_BASE. Differs only when the
+    # server and the browser reach Connect by different names (the compose sandbox).
+    stripe_connect_authorize_base: str | None = None
     # Requests/s per connected account, shared by all of its requests in a process. 25 is
     # Stripe's test-mode limit and a quarter of live mode's 100, leaving the merchant room.
     stripe_max_rps: float = Field(default=25.0, gt=0)

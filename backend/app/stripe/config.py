@@ -30,6 +30,8 @@ class StripeConfig:
     webhook_secrets: tuple[str, ...]
     api_base: str
     connect_base: str
+    # The browser-facing base of the Connect authorize page (connect_base unless configured).
+    authorize_base: str
     redirect_uri: str
     max_rps: float
     backfill_days: int | None
@@ -97,7 +99,7 @@ def stripe_config(settings: Settings) -> StripeConfig:
     if sandbox is not None:
         secret_key, client_id = sandbox.secret_key, sandbox.client_id
         webhook_secrets: tuple[str, ...] = (sandbox.webhook_secret,)
-        api_base = connect_base = base + SANDBOX_PATH
+        api_base = connect_base = authorize_base = base + SANDBOX_PATH
     else:
         secret = settings.stripe_secret_key
         secret_key = secret.get_secret_value() if secret else ""
@@ -105,12 +107,14 @@ def stripe_config(settings: Settings) -> StripeConfig:
         webhook_secrets = tuple(settings.webhook_secrets())
         api_base = settings.stripe_api_base.rstrip("/")
         connect_base = settings.stripe_connect_base.rstrip("/")
+        authorize_base = (settings.stripe_connect_authorize_base or connect_base).rstrip("/")
     return StripeConfig(
         secret_key=secret_key,
         client_id=client_id,
         webhook_secrets=webhook_secrets,
         api_base=api_base,
         connect_base=connect_base,
+        authorize_base=authorize_base,
         redirect_uri=base + CALLBACK_PATH,
         max_rps=settings.stripe_max_rps,
         backfill_days=settings.stripe_backfill_days,

@@ -58,7 +58,7 @@ async def authorize_url(
         "state": state,
         "redirect_uri": config.redirect_uri,
     }
-    return f"{config.connect_base}/oauth/authorize?{urlencode(query)}"
+    return f"{config.authorize_base}/oauth/authorize?{urlencode(query)}"
 
 
 async def consume_state(

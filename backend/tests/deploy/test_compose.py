@@ -59,8 +59,11 @@ def test_api_and_worker_reach_the_sandbox_by_service_name(services: dict[str, An
         env = services[name]["environment"]
         assert env["STRIPE_API_BASE"] == f"http://sandbox:{port}"
         assert env["STRIPE_CONNECT_BASE"] == f"http://sandbox:{port}"
+        # The browser cannot resolve `sandbox`: it opens the Connect page on the published port.
+        assert env["STRIPE_CONNECT_AUTHORIZE_BASE"] == f"http://localhost:{port}"
         assert env["REDIS_URL"].startswith("redis://redis:")
         assert "@postgres:5432/" in env["DATABASE_URL"]
+    assert f"127.0.0.1:{port}:{port}" in services["sandbox"]["ports"]
     assert "kb ingest" in " ".join(services["migrate"]["command"])
 
 
