@@ -28,6 +28,7 @@ from app.metrics.schemas import MetricValue
 from app.metrics.scoring import Component, FundingOption, UnmetCriterion
 from app.recommendations import service as recommendations_service
 from app.users import service as users_service
+from app.users.exceptions import BusinessAccessDenied, BusinessIdRequired, NoBusiness
 from app.users.service import BusinessAccess
 
 # Stored scores returned with a breakdown: enough to explain a recent change.
@@ -135,20 +136,15 @@ async def resolve_business(ctx: ToolContext, requested: uuid.UUID | None) -> Bus
                 "tools cannot read any other business."
             )
         requested = ctx.business_id
-    if requested is None:
-        accessible = await users_service.get_only_access(ctx.session, ctx.user_id)
-        if len(accessible) == 1:
-            return accessible[0]
-        raise ToolFailure(
-            "business_id is required: you belong to several businesses."
-            if accessible
-            else "You have no business yet."
-        )
-    access = await users_service.get_access(ctx.session, ctx.user_id, requested)
-    if access is None:
+    try:
+        return await users_service.resolve_access(ctx.session, ctx.user_id, requested)
+    except BusinessIdRequired as exc:
+        raise ToolFailure("business_id is required: you belong to several businesses.") from exc
+    except NoBusiness as exc:
+        raise ToolFailure("You have no business yet.") from exc
+    except BusinessAccessDenied as exc:
         # Same answer whether the business exists or not.
-        raise ToolFailure(f"Access denied: you are not a member of business {requested}.")
-    return access
+        raise ToolFailure(f"Access denied: you are not a member of business {requested}.") from exc
 
 
 # --- get_readiness_breakdown -------------------------------------------------------------

@@ -20,8 +20,8 @@ from app.auth.schemas import (
 )
 from app.core.deps import HttpClientDep, SessionDep, SettingsDep
 from app.core.errors import error_responses
+from app.users import service as users_service
 from app.users.models import User
-from app.users.router import user_with_businesses
 from app.users.schemas import UserWithBusinesses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def _auth_response(session: SessionDep, settings: SettingsDep, user: User) -> AuthResponse:
     token, expires_at = auth_service.issue_token(settings, user)
     return AuthResponse(
-        user=await user_with_businesses(session, user),
+        user=await users_service.user_with_businesses(session, user),
         token=token,
         expires_at=expires_at.isoformat(),
     )
@@ -65,7 +65,7 @@ async def login(
 
 @router.get("/me", response_model=UserWithBusinesses)
 async def me(session: SessionDep, user: CurrentUser) -> UserWithBusinesses:
-    return await user_with_businesses(session, user)
+    return await users_service.user_with_businesses(session, user)
 
 
 @router.get("/providers", response_model=AuthProviders)

@@ -51,17 +51,8 @@ def _parse(raw: object) -> uuid.UUID:
 async def resolve_business(
     session: SessionDep, user: CurrentUser, raw_id: object | None
 ) -> BusinessAccess:
-    if raw_id is None or raw_id == "":
-        accessible = await users_service.get_only_access(session, user.id)
-        if not accessible:
-            raise NoBusiness()
-        if len(accessible) > 1:
-            raise BusinessIdRequired()
-        return accessible[0]
-    access = await users_service.get_access(session, user.id, _parse(raw_id))
-    if access is None:
-        raise BusinessAccessDenied()
-    return access
+    business_id = None if raw_id is None or raw_id == "" else _parse(raw_id)
+    return await users_service.resolve_access(session, user.id, business_id)
 
 
 @raises(InvalidBusinessId, BusinessIdRequired, NoBusiness, BusinessAccessDenied)

@@ -4,7 +4,6 @@ from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
 from app.users import service as users_service
 from app.users.dependencies import ManagedPathBusiness, PathBusiness
-from app.users.models import User
 from app.users.schemas import (
     BusinessCreate,
     BusinessRead,
@@ -17,18 +16,6 @@ from app.users.service import BusinessAccess
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-async def user_with_businesses(session: SessionDep, user: User) -> UserWithBusinesses:
-    businesses = await users_service.list_business_summaries(session, user.id)
-    return UserWithBusinesses(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        avatar_url=user.avatar_url,
-        created_at=user.created_at,
-        businesses=businesses,
-    )
-
-
 def business_read(access: BusinessAccess) -> BusinessRead:
     business = access.business
     fields = {name: getattr(business, name) for name in BusinessRead.model_fields if name != "role"}
@@ -37,13 +24,13 @@ def business_read(access: BusinessAccess) -> BusinessRead:
 
 @router.get("/me", response_model=UserWithBusinesses)
 async def read_me(session: SessionDep, user: CurrentUser) -> UserWithBusinesses:
-    return await user_with_businesses(session, user)
+    return await users_service.user_with_businesses(session, user)
 
 
 @router.patch("/me", response_model=UserWithBusinesses)
 async def update_me(session: SessionDep, user: CurrentUser, body: UserUpdate) -> UserWithBusinesses:
     await users_service.update_user(session, user, body.changes())
-    return await user_with_businesses(session, user)
+    return await users_service.user_with_businesses(session, user)
 
 
 @router.post(

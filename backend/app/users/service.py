@@ -8,9 +8,9 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.users.exceptions import EmailTaken
+from app.users.exceptions import BusinessAccessDenied, BusinessIdRequired, EmailTaken, NoBusiness
 from app.users.models import Business, Membership, Role, User
-from app.users.schemas import BusinessCreate, BusinessSummary
+from app.users.schemas import BusinessCreate, BusinessSummary, UserWithBusinesses
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,41 @@ async def get_only_access(session: AsyncSession, user_id: uuid.UUID) -> list[Bus
     """Up to two of the user's businesses: enough to tell none, one, or several."""
     result = await session.execute(_first_two_accesses, {"user_id": user_id})
     return [BusinessAccess(business=row[0], role=row[1]) for row in result]
+
+
+async def user_with_businesses(session: AsyncSession, user: User) -> UserWithBusinesses:
+    """The signed-in user as `/users/me`, sign-up and log-in answer it (one shape for all three)."""
+    businesses = await list_business_summaries(session, user.id)
+    return UserWithBusinesses(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        avatar_url=user.avatar_url,
+        created_at=user.created_at,
+        businesses=businesses,
+    )
+
+
+async def resolve_access(
+    session: AsyncSession, user_id: uuid.UUID, business_id: uuid.UUID | None
+) -> BusinessAccess:
+    """The one business-access rule, for HTTP routes and agent tools alike: the business asked
+    for if the user is a member of it, or, with none asked for, the user's only business.
+
+    Raises `BusinessAccessDenied` (the same whether the business exists or not),
+    `BusinessIdRequired` (several businesses) or `NoBusiness`.
+    """
+    if business_id is None:
+        accessible = await get_only_access(session, user_id)
+        if not accessible:
+            raise NoBusiness()
+        if len(accessible) > 1:
+            raise BusinessIdRequired()
+        return accessible[0]
+    access = await get_access(session, user_id, business_id)
+    if access is None:
+        raise BusinessAccessDenied()
+    return access
 
 
 async def get_business(session: AsyncSession, business_id: uuid.UUID) -> Business | None:

@@ -144,3 +144,33 @@ async def test_every_scoped_route_refuses_another_business(
                 headers=alice.headers,
             )
             assert response.status_code == 403, (method, template, response.text)
+
+
+async def test_routes_and_agent_tools_share_one_access_rule(make_account: Any, db: Any) -> None:
+    """`users.service.resolve_access` is the rule behind both the HTTP dependency and the agent
+    tools: the same inputs give the same business or the same refusal."""
+    from app.agent.exceptions import ToolFailure
+    from app.agent.tools import ToolContext, resolve_business
+    from app.users import service as users_service
+    from app.users.exceptions import BusinessAccessDenied, BusinessIdRequired, NoBusiness
+
+    owner = await make_account()
+    first = await owner.create_business("First")
+    outsider = await make_account()
+    async with db.session() as session:
+        owner_id, outsider_id = uuid.UUID(owner.id), uuid.UUID(outsider.id)
+        only = await users_service.resolve_access(session, owner_id, None)
+        assert str(only.id) == first["id"]
+        with pytest.raises(NoBusiness):
+            await users_service.resolve_access(session, outsider_id, None)
+        with pytest.raises(BusinessAccessDenied):
+            await users_service.resolve_access(session, outsider_id, only.id)
+        tools = ToolContext(session=session, user_id=outsider_id, retriever=None)
+        with pytest.raises(ToolFailure, match="Access denied"):
+            await resolve_business(tools, only.id)
+    await owner.create_business("Second")
+    async with db.session() as session:
+        with pytest.raises(BusinessIdRequired):
+            await users_service.resolve_access(session, owner_id, None)
+        with pytest.raises(ToolFailure, match="business_id is required"):
+            await resolve_business(ToolContext(session, owner_id, retriever=None), None)
