@@ -14,6 +14,17 @@ from typing import Any
 from arq.cron import next_cron
 
 from app.core.db import utcnow
+from app.jobs.names import (
+    COMPUTE_METRICS,
+    COMPUTE_READINESS,
+    EVALUATE_NOTIFICATION_ALERTS,
+    GENERATE_RECOMMENDATIONS,
+    PRUNE_JOB_RUNS,
+    SEND_EMAIL_OUTBOX,
+    SEND_NOTIFICATION_DIGEST,
+    STRIPE_PROCESS_PENDING_EVENTS,
+    STRIPE_SYNC,
+)
 from app.jobs.queue import JobQueue
 from app.jobs.registry import get_job
 
@@ -42,20 +53,20 @@ class ScheduledJob:
 
 
 SCHEDULE: tuple[ScheduledJob, ...] = (
-    ScheduledJob("stripe_sync", minute=(0, 15, 30, 45)),
+    ScheduledJob(STRIPE_SYNC, minute=(0, 15, 30, 45)),
     # Webhooks stored but not yet processed (e.g. the enqueue after commit was lost).
-    ScheduledJob("stripe_process_pending_events"),
+    ScheduledJob(STRIPE_PROCESS_PENDING_EVENTS),
     # Safety nets: a sync or a webhook batch already refreshes its business within seconds.
-    ScheduledJob("compute_metrics", minute=0),
-    ScheduledJob("compute_readiness", minute=5),
-    ScheduledJob("generate_recommendations", hour=2, minute=0),
+    ScheduledJob(COMPUTE_METRICS, minute=0),
+    ScheduledJob(COMPUTE_READINESS, minute=5),
+    ScheduledJob(GENERATE_RECOMMENDATIONS, hour=2, minute=0),
     # Morning in the Americas, afternoon in Europe.
-    ScheduledJob("send_notification_digest", hour=13, minute=0),
+    ScheduledJob(SEND_NOTIFICATION_DIGEST, hour=13, minute=0),
     # Notifications: the outbox's retries and anything an enqueue after commit missed; alerts
     # no refresh brings (a sync failing for a day).
-    ScheduledJob("send_email_outbox"),
-    ScheduledJob("evaluate_notification_alerts", minute=10),
-    ScheduledJob("prune_job_runs", hour=3, minute=30),
+    ScheduledJob(SEND_EMAIL_OUTBOX),
+    ScheduledJob(EVALUATE_NOTIFICATION_ALERTS, minute=10),
+    ScheduledJob(PRUNE_JOB_RUNS, hour=3, minute=30),
 )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.batch import for_each_business, with_business
+from app.jobs.names import COMPUTE_METRICS, COMPUTE_READINESS
 from app.jobs.registry import JobContext, job
 from app.metrics import service
 from app.stripe.config import data_now
@@ -27,7 +28,7 @@ async def target_ids(
         return await every(session)
 
 
-@job("compute_metrics")
+@job(COMPUTE_METRICS)
 async def compute_metrics(
     ctx: JobContext, business_id: uuid.UUID | str | None = None, full: bool = False
 ) -> dict[str, int]:
@@ -41,7 +42,7 @@ async def compute_metrics(
     return await for_each_business(ctx, ids, with_business(step))
 
 
-@job("compute_readiness")
+@job(COMPUTE_READINESS)
 async def compute_readiness(
     ctx: JobContext, business_id: uuid.UUID | str | None = None
 ) -> dict[str, int]:

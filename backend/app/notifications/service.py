@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
+from app.jobs.names import SEND_EMAIL_OUTBOX
 from app.jobs.queue import enqueue_after_commit
 from app.notifications.exceptions import InvalidUnsubscribeToken
 from app.notifications.models import (
@@ -30,7 +31,7 @@ from app.notifications.models import (
     OutboxStatus,
 )
 
-SEND_JOB = "send_email_outbox"
+SEND_JOB = SEND_EMAIL_OUTBOX
 SEND_JOB_KEY = "email-outbox"
 
 # The kinds a user can turn off, each with its own one-click unsubscribe link.

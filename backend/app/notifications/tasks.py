@@ -1,6 +1,6 @@
 """Notification jobs: sending the outbox, the digest, and the hourly alert sweep.
 
-Alerts are mostly evaluated by `refresh_business` (app.recommendations.tasks), seconds after new
+Alerts are mostly evaluated by `refresh_business` (app.jobs.pipeline), seconds after new
 figures; the hourly sweep catches what no refresh follows: a sync that keeps failing.
 """
 
@@ -9,13 +9,14 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.batch import for_each_business, with_business
+from app.jobs.names import EVALUATE_NOTIFICATION_ALERTS, SEND_NOTIFICATION_DIGEST
 from app.jobs.registry import JobContext, job
 from app.notifications import alerts, digest, sender, service
 from app.users.models import Business
 
-DIGEST_JOB = "send_notification_digest"
+DIGEST_JOB = SEND_NOTIFICATION_DIGEST
 SEND_JOB = service.SEND_JOB
-ALERTS_JOB = "evaluate_notification_alerts"
+ALERTS_JOB = EVALUATE_NOTIFICATION_ALERTS
 
 
 @job(SEND_JOB, timeout_seconds=10 * 60)

@@ -16,6 +16,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.core.db import Base, insert_for, upsert, utcnow
 from app.core.observability import OperationalState
+from app.jobs.names import REFRESH_BUSINESS, STRIPE_SYNC_BUSINESS
 from app.jobs.queue import enqueue_after_commit
 from app.jobs.registry import JOBS
 from app.stripe.exceptions import (
@@ -244,7 +245,7 @@ def sync_job_key(business_id: uuid.UUID | str, *, full: bool) -> str:
 def enqueue_sync(session: AsyncSession, business_id: uuid.UUID, *, full: bool = False) -> None:
     enqueue_after_commit(
         session,
-        "stripe_sync_business",
+        STRIPE_SYNC_BUSINESS,
         job_key=sync_job_key(business_id, full=full),
         business_id=str(business_id),
         full=full,
@@ -296,10 +297,10 @@ async def request_sync(
 
 def notify_data_changed(session: AsyncSession, business_id: uuid.UUID) -> None:
     """After commit, ask the metrics module to recompute (it debounces per business)."""
-    if "refresh_business" in JOBS:
+    if REFRESH_BUSINESS in JOBS:
         enqueue_after_commit(
             session,
-            "refresh_business",
+            REFRESH_BUSINESS,
             job_key=f"refresh:{business_id}",
             business_id=str(business_id),
         )

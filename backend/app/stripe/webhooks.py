@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import observability
 from app.core.db import Database, is_unavailable, utcnow
+from app.jobs.names import STRIPE_PROCESS_EVENTS
 from app.jobs.queue import enqueue_after_commit
 from app.stripe import service
 from app.stripe.client import StripeApi
@@ -221,7 +222,7 @@ class WebhookInbox:
                 # will see them); during a run, one follow-up is queued.
                 enqueue_after_commit(
                     session,
-                    "stripe_process_events",
+                    STRIPE_PROCESS_EVENTS,
                     job_key=f"stripe-events:{business_id}",
                     business_id=str(business_id),
                 )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
+from app.jobs.pipeline import refresh
 from app.metrics import service as metrics_service
-from app.recommendations.tasks import refresh
 from app.stripe.config import data_now, sandbox_clock, sandbox_config
 from app.users.models import Business
 from stripe_sandbox.config import SandboxConfig

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.core.config import Settings
 from app.core.db import Database, utcnow
+from app.jobs import pipeline
 from app.jobs.batch import BusinessesFailed
 from app.jobs.registry import JOBS, JobContext
 from app.metrics import service as metrics_service
@@ -54,7 +55,7 @@ def test_jobs_are_registered() -> None:
 
 async def test_refresh_business(ctx: JobContext, db: Database) -> None:
     business = await refund_heavy(db)
-    await recommendation_tasks.refresh_business(ctx, str(business.id))
+    await pipeline.refresh_business(ctx, str(business.id))
     assert await count(db, MetricSnapshot) == 1
     assert await count(db, ReadinessScore) == 1
     async with db.session() as session:
@@ -66,7 +67,7 @@ async def test_refresh_business(ctx: JobContext, db: Database) -> None:
     assert "refund_rate_high" in rules
 
     # Nothing new: nothing recomputed, nothing added.
-    await recommendation_tasks.refresh_business(ctx, business.id)
+    await pipeline.refresh_business(ctx, business.id)
     assert await count(db, MetricSnapshot) == 1
     assert await count(db, ReadinessScore) == 1
 
