@@ -11,7 +11,9 @@ the business currency, so "$10,000/month" means 10,000 EUR/month for a EUR busin
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
@@ -700,6 +702,21 @@ class ReadinessResult(_Frozen):
 # Scoring
 
 
+# Score computations while a refresh counts them (app/jobs/pipeline.py logs the figure).
+_computations: ContextVar[list[int] | None] = ContextVar("score_computations", default=None)
+
+
+@contextmanager
+def counting_computations() -> Iterator[list[int]]:
+    """Counts `compute_readiness` calls in this context: `counter[0]` once the block ends."""
+    counter = [0]
+    token = _computations.set(counter)
+    try:
+        yield counter
+    finally:
+        _computations.reset(token)
+
+
 def compute_readiness(inputs: ReadinessInputs, currency: str = "usd") -> ReadinessResult:
     """Score ``inputs`` (0-100), explain each component and estimate funding options.
 
@@ -710,6 +727,8 @@ def compute_readiness(inputs: ReadinessInputs, currency: str = "usd") -> Readine
     # Imported here because funding builds on this module's inputs, models and helpers.
     from app.metrics.funding import evaluate_funding_options
 
+    if (counter := _computations.get()) is not None:
+        counter[0] += 1
     currency = currency.lower()
     components = {key: _component(key, spec, inputs, currency) for key, spec in COMPONENTS.items()}
     weighted = weighted_mean(components)

@@ -444,10 +444,16 @@ async def previous_score(session: AsyncSession, score: ReadinessScore) -> Readin
 
 
 async def compute_readiness(
-    session: AsyncSession, business: Business, *, now: datetime | None = None
+    session: AsyncSession,
+    business: Business,
+    *,
+    now: datetime | None = None,
+    context: ScoringContext | None = None,
 ) -> ReadinessScore | None:
-    """Score the latest snapshot; None without one. A snapshot already scored is not rescored."""
-    context = await get_scoring_context(session, business)
+    """Score the latest snapshot; None without one. A snapshot already scored is not rescored.
+    `context`: that snapshot already scored (`get_scoring_context`), else it is read here."""
+    if context is None:
+        context = await get_scoring_context(session, business)
     if context is None:
         return None
     latest = await latest_score(session, business.id)

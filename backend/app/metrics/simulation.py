@@ -26,6 +26,15 @@ def simulate(
     return compute_readiness(dataclasses.replace(base, **changes), currency)
 
 
-def impact_of(base: ReadinessInputs, overrides: Mapping[str, object], currency: str = "usd") -> int:
-    """Score change (may be negative) if ``overrides`` came true."""
-    return simulate(base, overrides, currency).score - compute_readiness(base, currency).score
+def impact_of(
+    base: ReadinessInputs,
+    overrides: Mapping[str, object],
+    currency: str = "usd",
+    *,
+    base_score: int | None = None,
+) -> int:
+    """Score change (may be negative) if ``overrides`` came true. Pass ``base_score`` when the
+    base is already scored (a refresh scores it once, not once per rule)."""
+    if base_score is None:
+        base_score = compute_readiness(base, currency).score
+    return simulate(base, overrides, currency).score - base_score

@@ -105,7 +105,11 @@ def render(rule: Rule, context: ScoringContext, facts: dict[str, Any]) -> _Conte
     overrides = {
         metric: _clamp(metric, value) for metric, value in rule.overrides(facts, currency).items()
     }
-    impact = impact_of(context.inputs, overrides, currency) if overrides else 0
+    impact = (
+        impact_of(context.inputs, overrides, currency, base_score=context.result.score)
+        if overrides
+        else 0
+    )
     units = units_for(context.snapshot.metrics)
     template = rule.body + (" " + rule.outcome if impact > 0 else "")
     fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
@@ -137,11 +141,17 @@ def _resurfaces(rule: Rule, rec: Recommendation, severity: float | None, now: da
 
 
 async def generate_recommendations(
-    session: AsyncSession, business: Business, *, now: datetime | None = None
+    session: AsyncSession,
+    business: Business,
+    *,
+    now: datetime | None = None,
+    context: ScoringContext | None = None,
 ) -> list[Recommendation]:
-    """Run every rule for the business; returns its open and accepted recommendations."""
+    """Run every rule for the business; returns its open and accepted recommendations.
+    `context`: the latest snapshot already scored (the pipeline's), else it is read here."""
     now = now or utcnow()
-    context = await metrics_service.get_scoring_context(session, business)
+    if context is None:
+        context = await metrics_service.get_scoring_context(session, business)
     if context is None:
         return []
     facts = build_facts(context)

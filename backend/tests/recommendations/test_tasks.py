@@ -99,3 +99,27 @@ async def test_one_failure_does_not_stop_the_others(
 
 async def test_unknown_business_is_skipped(ctx: JobContext) -> None:
     assert await metrics_tasks.compute_metrics(ctx, uuid.uuid4()) == {"businesses": 1}
+
+
+async def test_a_refresh_scores_the_snapshot_once_plus_once_per_simulated_rule(
+    db: Database,
+) -> None:
+    """Before the pipeline shared one scoring context, each rule's impact rescored the base too:
+    2 computations per rule plus 2 for the snapshot."""
+    business = await refund_heavy(db)
+    async with db.session() as session:
+        computations = await pipeline.refresh(session, business)
+        await session.commit()
+    async with db.session() as session:
+        simulated = [
+            rec
+            for rec in await session.scalars(
+                select(Recommendation).where(Recommendation.business_id == business.id)
+            )
+            if rec.overrides
+        ]
+    assert simulated, "the refund rule simulates a lower refund rate"
+    assert computations == 1 + len(simulated)
+
+    async with db.session() as session:  # nothing new: the snapshot is scored once, no rules
+        assert await pipeline.refresh(session, business) == 1
