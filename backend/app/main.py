@@ -23,6 +23,7 @@ from app.agent.mcp_server import build_mcp_server, run_session_manager, streamab
 from app.agent.router import router as agent_router
 from app.agent.runtime import AgentRuntime
 from app.auth.router import router as auth_router
+from app.auth.users_router import router as users_router
 from app.core.config import AppEnv, Settings, get_settings
 from app.core.db import Database
 from app.core.devpages import router as dev_pages_router
@@ -57,7 +58,6 @@ from app.stripe.router import router as stripe_router
 from app.stripe.router import webhook_router as stripe_webhook_router
 from app.stripe.webhooks import WebhookInbox
 from app.teams.router import router as teams_router
-from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger("vaultra")

@@ -28,11 +28,11 @@ from app.agent.schemas import (
     ToolCallRead,
 )
 from app.agent.tools import ToolContext
+from app.auth.access import CurrentBusiness
 from app.auth.dependencies import CurrentUser
 from app.core.db import Database, checkpoint, column_length
 from app.core.deps import DatabaseDep, SessionDep
 from app.core.errors import AppError, error_responses
-from app.users.dependencies import CurrentBusiness
 from app.users.models import User
 from app.users.service import BusinessAccess
 

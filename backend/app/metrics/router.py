@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.auth.access import CurrentBusiness
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import error_responses
 from app.metrics import service
@@ -17,7 +18,6 @@ from app.metrics.schemas import (
     SimulationRead,
 )
 from app.stripe.config import data_now
-from app.users.dependencies import CurrentBusiness
 
 router = APIRouter()
 _HISTORY_DAY = (

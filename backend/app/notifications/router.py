@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from app.auth.access import CurrentBusiness
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import error_responses
@@ -25,7 +26,6 @@ from app.notifications.schemas import (
     UnsubscribeToken,
 )
 from app.users import service as users_service
-from app.users.dependencies import CurrentBusiness
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 dev_router = APIRouter(prefix="/dev", tags=["development"])

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from app.auth.access import CurrentBusiness, resolve_business
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
 from app.core.errors import error_responses, raises
@@ -21,7 +22,6 @@ from app.recommendations.schemas import (
     RecommendationRead,
     RecommendationUpdate,
 )
-from app.users.dependencies import CurrentBusiness, resolve_business
 from app.users.exceptions import BusinessAccessDenied
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from redis.asyncio import Redis
 from starlette.datastructures import UploadFile
 
+from app.auth.access import CurrentBusiness, ManagedBusiness
 from app.auth.dependencies import ClientIP, CurrentUser
 from app.core.config import Settings
 from app.core.deps import RedisDep, SessionDep, SettingsDep
@@ -24,7 +25,6 @@ from app.reports.render import PAGE_CSP, render, report_html
 from app.reports.schemas import ReportKey, ShareCreate, ShareCreated, ShareList, ShareRead
 from app.reports.signing import ReportSigner, get_signer
 from app.users import service as users_service
-from app.users.dependencies import CurrentBusiness, ManagedBusiness
 from app.users.exceptions import BusinessRoleRequired
 from app.users.models import MANAGER_ROLES
 from app.users.service import BusinessAccess

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import RedirectResponse
 
+from app.auth.access import CurrentBusiness, ManagedBusiness
 from app.auth.dependencies import CurrentUser
 from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep
@@ -14,7 +15,6 @@ from app.stripe import oauth, service, webhooks
 from app.stripe.config import StripeConfig
 from app.stripe.exceptions import ConnectDeclined, ConnectFailed
 from app.stripe.schemas import ConnectUrl, StripeStatus, WebhookEvent, WebhookReceipt
-from app.users.dependencies import CurrentBusiness, ManagedBusiness
 
 logger = logging.getLogger("vaultra.stripe")
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from app.auth.access import ManagedPathBusiness, PathBusiness
 from app.auth.dependencies import CurrentUser, SignedInUser
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import error_responses
@@ -21,7 +22,6 @@ from app.teams.schemas import (
     MemberRead,
     MemberUpdate,
 )
-from app.users.dependencies import ManagedPathBusiness, PathBusiness
 from app.users.schemas import BusinessSummary
 
 router = APIRouter(tags=["teams"])

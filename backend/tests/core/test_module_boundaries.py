@@ -23,7 +23,7 @@ def _imports(path: Path) -> set[str]:
 def test_no_module_but_main_imports_a_router() -> None:
     offenders = {
         str(path.relative_to(APP)): sorted(
-            name for name in _imports(path) if name.split(".")[-1] == "router"
+            name for name in _imports(path) if name.split(".")[-1].endswith("router")
         )
         for path in APP.rglob("*.py")
         if path != APP / "main.py"
@@ -32,7 +32,7 @@ def test_no_module_but_main_imports_a_router() -> None:
 
 
 def test_business_access_is_resolved_only_by_the_users_service() -> None:
-    """Routes (through `app.users.dependencies`) and agent tools both call
+    """Routes (through `app.auth.access`) and agent tools both call
     `users.service.resolve_access`; nobody else re-implements "the only business, or a
     membership check" with the lower-level lookups."""
     callers = {
@@ -41,3 +41,35 @@ def test_business_access_is_resolved_only_by_the_users_service() -> None:
         if "get_only_access(" in path.read_text() and path != APP / "users" / "service.py"
     }
     assert callers == set()
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Which `app` packages each package imports (module level or not)."""
+    graph: dict[str, set[str]] = {}
+    for path in APP.rglob("*.py"):
+        parts = path.relative_to(APP).parts
+        if len(parts) < 2:  # app/main.py, app/cli.py, app/models.py assemble everything
+            continue
+        targets = {name.split(".")[1] for name in _imports(path) if name.startswith("app.")}
+        graph.setdefault(parts[0], set()).update(targets - {parts[0]})
+    return graph
+
+
+def test_users_never_imports_auth() -> None:
+    """`app.auth` (the caller, tokens, the routes that act on the caller) builds on
+    `app.users` (the accounts); the reverse import would close a circle."""
+    assert "users" in _package_imports()["auth"]
+    assert "auth" not in _package_imports()["users"]
+
+
+def test_no_two_packages_import_each_other() -> None:
+    """Except `app.jobs`: it is both the queue every module enqueues on and the pipeline and
+    schedule that run every module's jobs (app/jobs/pipeline.py, by design)."""
+    graph = _package_imports()
+    mutual = {
+        tuple(sorted((a, b)))
+        for a, targets in graph.items()
+        for b in targets
+        if a in graph.get(b, set()) and "jobs" not in (a, b)
+    }
+    assert mutual == set()

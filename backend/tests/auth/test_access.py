@@ -11,7 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
-from app.users.dependencies import (
+from app.auth.access import (
     CurrentBusiness,
     get_business_access,
     get_path_business_access,

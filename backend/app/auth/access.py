@@ -1,7 +1,8 @@
-"""Business scoping: the one place that turns a `business_id` into access, or refuses.
+"""Business scoping for routes: turns the request's `business_id` into access, or refuses.
 
-The id comes from the path, the query or the JSON body; with none given it is inferred when
-the user has exactly one business.
+The rule itself is `users.service.resolve_access`, shared with the agent tools; this file only
+finds the id and the caller. The id comes from the path, the query or the JSON body; with none
+given it is inferred when the user has exactly one business.
 """
 
 import json

@@ -1,9 +1,12 @@
+"""`/users`: the caller's profile and businesses. It lives beside `CurrentUser` because every
+route acts on the caller; the accounts themselves are `app.users`."""
+
 from fastapi import APIRouter, status
 
+from app.auth.access import ManagedPathBusiness, PathBusiness
 from app.auth.dependencies import CurrentUser
 from app.core.deps import SessionDep
 from app.users import service as users_service
-from app.users.dependencies import ManagedPathBusiness, PathBusiness
 from app.users.schemas import (
     BusinessCreate,
     BusinessRead,
