@@ -1,4 +1,5 @@
-"""Each charge's amount in its business's currency, as stored and as corrected."""
+"""The ledger's currency rule: each charge's amount in its business's currency, as stored and
+as corrected."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -7,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.core.db import Database
+from app.stripe import ledger
 from app.stripe import service as stripe_service
 from app.stripe.models import StripeCharge
 from app.users import service as users_service
@@ -85,7 +87,7 @@ async def test_store_rows_converts_what_it_can_and_keeps_what_it_cannot(db: Data
     later = charge(business_id, "ch_eur", 5, amount=2_000, currency="eur", amount_refunded=100)
     async with db.session() as session:
         await stripe_service.store_rows(session, {StripeCharge: [later]})
-        corrected = await stripe_service.convert_charge_amounts(session, business_id, "usd")
+        corrected = await ledger.convert_charge_amounts(session, business_id, "usd")
     assert corrected == 0
     assert (await business_amounts(db, business_id))["ch_eur"] == 2_150
 
@@ -103,10 +105,10 @@ async def test_a_new_business_currency_restates_every_charge(db: Database) -> No
         await users_service.update_business(session, business, {"currency": "gbp"})
         # Only charges changed after T0 + 1 minute: none of them.
         assert (
-            await stripe_service.convert_charge_amounts(
+            await ledger.convert_charge_amounts(
                 session, business_id, "gbp", changed_after=T0 + timedelta(minutes=1)
             )
             == 0
         )
-        assert await stripe_service.convert_charge_amounts(session, business_id, "gbp") == 2
+        assert await ledger.convert_charge_amounts(session, business_id, "gbp") == 2
     assert await business_amounts(db, business_id) == {"ch_usd": None, "ch_gbp": 2_400}
