@@ -95,3 +95,7 @@ async def test_ordered_aggregation_settings_are_scoped(db: Database) -> None:
                 "off",
             )
         assert (await session.execute(show)).one() == before
+
+
+def test_a_rollup_stores_every_figure_of_the_ledger() -> None:
+    assert sorted(rollup.ROLLUP_FIGURES) == sorted([*ledger.DAY_FIGURES, "currency", "net_volume"])
