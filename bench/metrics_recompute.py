@@ -41,6 +41,7 @@ from app.core import migrations
 from app.core.db import Database
 from app.metrics import rollup
 from app.metrics import service as metrics_service
+from app.stripe import ledger
 from app.stripe.models import (
     IntegrationAccount,
     StripeCharge,
@@ -264,7 +265,7 @@ async def bench(url: str, charges: int, runs: int) -> dict[str, Any]:
 
     async def customers_only() -> None:
         async with db.session() as session:
-            await rollup.customer_figures(
+            await ledger.customer_figures(
                 session, business.id, "usd", date(2024, 6, 1), date(2025, 5, 31)
             )
 

@@ -10,7 +10,7 @@ Windows are relative to `as_of` (the UTC day of the computation; it is still in 
 
 Revenue is net volume: successful charges, minus refunds (on the day they were made), minus
 disputed amounts not won back (on the day the dispute opened). Everything is in the
-business currency; see `app.metrics.rollup` for the conversion rule.
+business currency; see `app.stripe.ledger` for the conversion rule.
 """
 
 import statistics
@@ -21,8 +21,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.metrics import series
-from app.metrics.rollup import CustomerFigures, DayRollup
+from app.metrics.rollup import DayRollup
 from app.metrics.scoring import RBF_MIN_MONTHLY_REVENUE, to_minor
+from app.stripe.ledger import CustomerFigures
 
 LOW_VOLUME_SHARE_OF_MEDIAN = 0.5
 MIN_MONTHS_FOR_CV = 3

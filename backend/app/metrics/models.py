@@ -8,7 +8,6 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, JSONType, Money, UUIDPrimaryKey, utcnow
-from app.stripe.models import StripeCharge, StripeDispute, StripePayout, StripeRefund
 
 
 class DailyRollup(Base):
@@ -101,14 +100,3 @@ class ReadinessScore(UUIDPrimaryKey, Base):
     components: Mapped[dict[str, Any]]
     funding_options: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     inputs: Mapped[dict[str, Any]]
-
-
-# The incremental rollup asks each Stripe table "which rows changed since my watermark?";
-# these indexes answer that without scanning the business's whole history. They belong to
-# the metrics module (the reader) and attach to the Stripe tables.
-for _model in (StripeCharge, StripeRefund, StripeDispute, StripePayout):
-    Index(
-        f"ix_{_model.__tablename__}_business_version",
-        _model.__table__.c.business_id,
-        _model.__table__.c.version_at,
-    )

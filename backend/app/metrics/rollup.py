@@ -1,21 +1,16 @@
-"""Daily rollups computed from the normalized Stripe tables, incrementally.
+"""Daily rollups of a business's Stripe activity, kept up to date incrementally.
 
-This is the one place outside the Stripe module that reads its tables: metrics are computed
-from the raw Stripe data by design (the metrics module depends on stripe), and keeping the
-SQL here leaves the Stripe module's own files untouched.
-
-Currency rule: every figure is in the business currency. A charge, refund or dispute in that
-currency counts at its own amount; one in another currency counts at its settled amount
-(from its balance transaction) when it settled in the business currency; anything else is
-left out of the money figures and counted in `unconverted_charge_count` instead. Payout
-amounts count only in the business currency (their counts always count). Charges carry that
-amount as `business_amount` (`convert_charges` keeps it in line before each run), so the big
-aggregations over them sum one column instead of applying the rule row by row.
+The Stripe data comes from `app.stripe.ledger`, its read model for metrics: the per-day
+figures, in the business currency by the ledger's rule, and which rows changed since a
+watermark. This module stores those figures as `DailyRollup` rows and keeps the watermarks in
+`RollupState`.
 
 Incremental: a run recomputes only the days touched by rows whose `version_at` is newer
 than the table's watermark from the previous run, plus the days of rows written by webhook
 events processed since then (a late-delivered event carries its older event time as
-`version_at`, so the watermark alone would miss it).
+`version_at`, so the watermark alone would miss it). A run converts the charges changed since
+its watermarks first (`ledger.convert_charge_amounts`), so the sums it reads are in the
+business currency; a first run or a new currency converts, and recomputes, everything.
 """
 
 import uuid
@@ -24,52 +19,17 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Executable,
-    case,
-    delete,
-    distinct,
-    func,
-    insert,
-    literal_column,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
-from app.core.db import ordered_aggregation, period_start, utcnow
+from app.core.db import utcnow
 from app.metrics.models import DailyRollup, RollupState
-from app.stripe import service as stripe_service
-from app.stripe.models import (
-    IntegrationAccount,
-    StripeCharge,
-    StripeDispute,
-    StripeEvent,
-    StripePayout,
-    StripeRefund,
-)
+from app.stripe import ledger
 
 # Rows written this recently may still be joined by rows of transactions that started earlier
 # with older versions, so the watermark never passes `now - WATERMARK_MARGIN`.
 WATERMARK_MARGIN = timedelta(minutes=10)
 DAY_BATCH = 500
-RANGES_PER_PROCESS = 2
-_TICK = timedelta(microseconds=1)
-# Inquiries (Stripe's "warning_*" disputes) move no money and are not chargebacks.
-INQUIRY_STATUSES = ("warning_needs_response", "warning_under_review", "warning_closed")
-VOID_REFUND_STATUSES = ("failed", "canceled")
-# Inline literals, not parameters: a generic plan could not match them to the partial indexes.
-SUCCEEDED: ColumnElement[str] = literal_column("'succeeded'")
-FAILED: ColumnElement[str] = literal_column("'failed'")
-
-_TABLES: dict[str, Any] = {
-    "charges": StripeCharge,
-    "refunds": StripeRefund,
-    "disputes": StripeDispute,
-    "payouts": StripePayout,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,209 +75,32 @@ class RollupRun:
     customer_changed_days: frozenset[date]
 
 
-def _empty_day(business_id: uuid.UUID, day: date, currency: str) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(ROLLUP_FIGURES, 0)
-    row.update(business_id=business_id, day=day, currency=currency, disputes_by_reason={})
-    return row
-
-
-def _day_filter(model: Any, days: Sequence[date] | None) -> list[ColumnElement[bool]]:
-    return [] if days is None else [model.day.in_(days)]
-
-
-async def _day_ranges(
-    session: AsyncSession, business_id: uuid.UUID, processes: int
-) -> list[tuple[date, date]]:
-    """[start, end) day ranges covering every charge, to aggregate as UNION ALL branches.
-
-    The per-day count(DISTINCT) keeps PostgreSQL from splitting one aggregate across workers,
-    but it runs the branches of a UNION ALL in parallel (Parallel Append). Two ranges per
-    process even out ranges of unequal volume. One process (SQLite): a single range.
-    """
-    if processes < 2:
-        return []
-    c = StripeCharge
-    bounds = select(func.min(c.day), func.max(c.day)).where(c.business_id == business_id)
-    first, last = (await session.execute(bounds)).one()
-    if first is None:
-        return []
-    count = processes * RANGES_PER_PROCESS
-    span = (last - first).days + 1
-    starts = sorted({first + timedelta(days=span * i // count) for i in range(count)})
-    return list(zip(starts, [*starts[1:], last + timedelta(days=1)], strict=True))
-
-
-async def _aggregate(
-    session: AsyncSession,
-    business_id: uuid.UUID,
-    currency: str,
-    days: Sequence[date] | None,
+def _rollup_rows(
+    business_id: uuid.UUID, currency: str, figures: dict[date, dict[str, Any]]
 ) -> dict[date, dict[str, Any]]:
-    """Rollup rows for `days` (None: every day), only for days with any activity."""
-    rows: dict[date, dict[str, Any]] = {}
-
-    def day_row(day: date) -> dict[str, Any]:
-        if day not in rows:
-            rows[day] = _empty_day(business_id, day, currency)
-        return rows[day]
-
-    c = StripeCharge
-    amount = c.business_amount  # `convert_charges` brought it in line with `currency`
-    # The partial index (0006) holds successful charges in (day, customer) order: the per-day
-    # DISTINCT streams over presorted input instead of sorting 970k customer ids.
-    charges = (
-        select(
-            c.day,
-            func.coalesce(func.sum(amount), 0),
-            func.count(),
-            func.count() - func.count(amount),
-            func.count(distinct(c.customer_id)),
-        )
-        .where(c.business_id == business_id, c.status == SUCCEEDED, *_day_filter(c, days))
-        .group_by(c.day)
-    )
-    if days is None:
-        async with ordered_aggregation(session) as processes:
-            ranges = await _day_ranges(session, business_id, processes)
-            statement: Executable = charges
-            if len(ranges) > 1:
-                statement = union_all(
-                    *(charges.where(c.day >= start, c.day < end) for start, end in ranges)
-                )
-            charge_rows = (await session.execute(statement)).all()
-    else:
-        charge_rows = (await session.execute(charges)).all()
-    for day, gross, count, unconverted, customers in charge_rows:
-        day_row(day).update(
-            gross_volume=int(gross),
-            charge_count=int(count),
-            unconverted_charge_count=int(unconverted),
-            unique_customers=int(customers),
-        )
-    failed = (
-        select(c.day, func.count())
-        .where(c.business_id == business_id, c.status == FAILED, *_day_filter(c, days))
-        .group_by(c.day)
-    )
-    for day, count in await session.execute(failed):
-        day_row(day)["failed_charge_count"] = int(count)
-
-    r = StripeRefund
-    refunds = (
-        select(
-            r.day,
-            func.coalesce(func.sum(stripe_service.converted_amount(r, currency)), 0),
-            func.count(),
-        )
-        .where(
-            r.business_id == business_id,
-            r.status.not_in(VOID_REFUND_STATUSES),
-            *_day_filter(r, days),
-        )
-        .group_by(r.day)
-    )
-    for day, refunded, count in await session.execute(refunds):
-        day_row(day).update(refund_amount=int(refunded), refund_count=int(count))
-
-    d = StripeDispute
-    disputed = stripe_service.converted_amount(d, currency)
-    disputes = (
-        select(
-            d.day,
-            d.reason,
-            func.count(),
-            func.coalesce(func.sum(disputed), 0),
-            func.coalesce(func.sum(case((d.status != "won", disputed), else_=0)), 0),
-        )
-        .where(
-            d.business_id == business_id,
-            d.status.not_in(INQUIRY_STATUSES),
-            *_day_filter(d, days),
-        )
-        .group_by(d.day, d.reason)
-    )
-    for day, reason, count, total, lost in await session.execute(disputes):
-        row = day_row(day)
-        row["dispute_count"] += int(count)
-        row["dispute_amount"] += int(total)
-        row["dispute_loss_amount"] += int(lost)
-        key = reason or "unknown"
-        row["disputes_by_reason"][key] = row["disputes_by_reason"].get(key, 0) + int(count)
-
-    p = StripePayout
-    # Payouts are a handful a day: aggregating them here keeps the date arithmetic portable.
-    payouts = select(p.day, p.status, p.amount, p.currency, p.arrival_date).where(
-        p.business_id == business_id,
-        p.status.in_(("paid", "failed")),
-        *_day_filter(p, days),
-    )
-    for day, status, payout_amount, payout_currency, arrival in await session.execute(payouts):
-        row = day_row(day)
-        money = int(payout_amount) if payout_currency == currency else 0
-        if status == "paid":
-            row["payouts_paid_count"] += 1
-            row["payouts_paid_amount"] += money
-            if arrival is not None:
-                row["payout_arrival_days"] += max(0, (arrival - day).days)
-                row["payout_arrival_count"] += 1
-        else:
-            row["payouts_failed_count"] += 1
-            row["payouts_failed_amount"] += money
-
-    for row in rows.values():
-        row["net_volume"] = row["gross_volume"] - row["refund_amount"] - row["dispute_loss_amount"]
+    """The ledger's per-day figures as `DailyRollup` rows, with their net volume."""
+    rows = {}
+    for day, row in figures.items():
+        net = row["gross_volume"] - row["refund_amount"] - row["dispute_loss_amount"]
+        rows[day] = row | {
+            "business_id": business_id,
+            "day": day,
+            "currency": currency,
+            "net_volume": net,
+        }
     return rows
-
-
-async def _max_versions(
-    session: AsyncSession, business_id: uuid.UUID
-) -> dict[str, datetime | None]:
-    newest = [
-        select(func.max(model.version_at))
-        .where(model.business_id == business_id)
-        .scalar_subquery()
-        .label(name)
-        for name, model in _TABLES.items()
-    ]
-    row = (await session.execute(select(*newest))).one()
-    return dict(zip(_TABLES, row, strict=True))
-
-
-async def _late_event_floor(
-    session: AsyncSession, business_id: uuid.UUID, since: datetime
-) -> datetime | None:
-    """The oldest event time among this business's webhook events processed after `since`."""
-    statement = select(func.min(StripeEvent.created)).where(
-        StripeEvent.processed_at > since, StripeEvent.business_id == business_id
-    )
-    floor: datetime | None = (await session.execute(statement)).scalar_one()
-    return floor
 
 
 async def _changed_since(
     session: AsyncSession, business_id: uuid.UUID, state: Any
 ) -> dict[str, datetime | None]:
     """Per table: rows changed since the last run are those with a later `version_at`."""
-    floor = await _late_event_floor(session, business_id, state.last_run_at - WATERMARK_MARGIN)
-    since: dict[str, datetime | None] = {}
-    for name in _TABLES:
-        seen: datetime | None = getattr(state, f"{name}_seen_at")
-        # The event's own row has version_at == floor: start just before it.
-        since[name] = seen if floor is None or seen is None else min(seen, floor - _TICK)
-    return since
-
-
-async def _touched_days(
-    session: AsyncSession, business_id: uuid.UUID, since: dict[str, datetime | None]
-) -> set[date]:
-    touched = []
-    for name, model in _TABLES.items():
-        # No DISTINCT: with it, SQLite scans by the (business_id, day) index instead.
-        statement = select(model.day).where(model.business_id == business_id)
-        if since[name] is not None:
-            statement = statement.where(model.version_at > since[name])
-        touched.append(statement)
-    return set((await session.execute(union_all(*touched))).scalars())
+    return await ledger.changed_since(
+        session,
+        business_id,
+        {name: getattr(state, f"{name}_seen_at") for name in ledger.TABLES},
+        events_processed_after=state.last_run_at - WATERMARK_MARGIN,
+    )
 
 
 async def _convert_changed_charges(
@@ -333,9 +116,7 @@ async def _convert_changed_charges(
     if state is not None and state.currency == currency and since is not None:
         # None when the last run saw no charge: then every charge is new.
         changed_after = since["charges"]
-    await stripe_service.convert_charge_amounts(
-        session, business_id, currency, changed_after=changed_after
-    )
+    await ledger.convert_charge_amounts(session, business_id, currency, changed_after=changed_after)
 
 
 async def convert_charges(session: AsyncSession, business_id: uuid.UUID, currency: str) -> None:
@@ -347,7 +128,7 @@ async def convert_charges(session: AsyncSession, business_id: uuid.UUID, currenc
             select(
                 RollupState.currency,
                 RollupState.last_run_at,
-                *(getattr(RollupState, f"{name}_seen_at") for name in _TABLES),
+                *(getattr(RollupState, f"{name}_seen_at") for name in ledger.TABLES),
             ).where(RollupState.business_id == business_id)
         )
     ).one_or_none()
@@ -364,9 +145,9 @@ async def load_rollups(
     days: Sequence[date] | None = None,
 ) -> list[DayRollup]:
     """The business's stored rollups in day order: all, those in [start, end], or `days`."""
-    statement = select(*_ROLLUP_COLUMNS).where(
-        DailyRollup.business_id == business_id, *_day_filter(DailyRollup, days)
-    )
+    statement = select(*_ROLLUP_COLUMNS).where(DailyRollup.business_id == business_id)
+    if days is not None:
+        statement = statement.where(DailyRollup.day.in_(days))
     if start is not None:
         statement = statement.where(DailyRollup.day >= start)
     if end is not None:
@@ -435,12 +216,12 @@ async def update_rollups(
         since = await _changed_since(session, business_id, state)
     if not charges_converted:
         await _convert_changed_charges(session, business_id, currency, state, since)
-    versions = await _max_versions(session, business_id)
+    versions = await ledger.newest_versions(session, business_id)
 
     days: list[date] | None = None
     if not full:
         assert since is not None  # a state, and not a full run
-        days = sorted(await _touched_days(session, business_id, since))
+        days = sorted(await ledger.touched_days(session, business_id, since))
 
     computed: dict[date, dict[str, Any]] = {}
     stored: dict[date, DayRollup] = {}
@@ -450,7 +231,8 @@ async def update_rollups(
         else [days[i : i + DAY_BATCH] for i in range(0, len(days), DAY_BATCH)]
     )
     for batch in batches:
-        computed.update(await _aggregate(session, business_id, currency, batch))
+        figures = await ledger.day_figures(session, business_id, currency, batch)
+        computed.update(_rollup_rows(business_id, currency, figures))
         stored.update(
             (row.day, row) for row in await load_rollups(session, business_id, days=batch)
         )
@@ -489,17 +271,6 @@ async def update_rollups(
     )
 
 
-async def first_charge_day(session: AsyncSession, business_id: uuid.UUID) -> date | None:
-    """The day of the business's first successful charge (what the rollups would say)."""
-    c = StripeCharge
-    first: date | None = (
-        await session.execute(
-            select(func.min(c.day)).where(c.business_id == business_id, c.status == SUCCEEDED)
-        )
-    ).scalar_one()
-    return first
-
-
 async def first_activity_day(session: AsyncSession, business_id: uuid.UUID) -> date | None:
     """The business's first day with any rollup (a charge, refund, dispute or payout)."""
     first: date | None = (
@@ -510,78 +281,7 @@ async def first_activity_day(session: AsyncSession, business_id: uuid.UUID) -> d
     return first
 
 
-async def top_customer_volume(
-    session: AsyncSession, business_id: uuid.UUID, start: date, end: date, unit: str
-) -> dict[date, int]:
-    """Per `unit` (day, week or month) in [start, end], keyed by its first day: the
-    successful-charge volume of its largest customer; guest charges are nobody's."""
-    c = StripeCharge
-    period = period_start(session, c.day, unit).label("period")
-    per_customer = (
-        select(period, func.sum(c.business_amount).label("volume"))
-        .where(
-            c.business_id == business_id,
-            c.status == SUCCEEDED,
-            c.customer_id.is_not(None),
-            c.day >= start,
-            c.day <= end,
-        )
-        .group_by(period, c.customer_id)
-        .subquery()
-    )
-    statement = select(per_customer.c.period, func.max(per_customer.c.volume)).group_by(
-        per_customer.c.period
-    )
-    return {day: int(volume or 0) for day, volume in await session.execute(statement)}
-
-
-@dataclass(frozen=True)
-class CustomerFigures:
-    """Per-customer revenue over a window: the top customers' amounts and how many there are."""
-
-    start: date
-    end: date
-    top_amounts: tuple[int, ...]  # largest first, at most five
-    unique_customers: int
-
-
-async def customer_figures(
-    session: AsyncSession, business_id: uuid.UUID, currency: str, start: date, end: date
-) -> CustomerFigures:
-    """Top customers by successful-charge revenue in [start, end]; guest charges are nobody's."""
-    c = StripeCharge
-    revenue = func.sum(c.business_amount).label("revenue")
-    # Grouped in the order of the (customer, day) partial index (0006): no hashing.
-    per_customer = (
-        select(revenue)
-        .where(
-            c.business_id == business_id,
-            c.status == SUCCEEDED,
-            c.customer_id.is_not(None),
-            c.day >= start,
-            c.day <= end,
-        )
-        .group_by(c.customer_id)
-        .subquery()
-    )
-    statement = (
-        select(per_customer.c.revenue, func.count().over())
-        .order_by(per_customer.c.revenue.desc().nulls_last())
-        .limit(5)
-    )
-    async with ordered_aggregation(session):
-        rows = (await session.execute(statement)).all()
-    return CustomerFigures(
-        start=start,
-        end=end,
-        top_amounts=tuple(int(amount or 0) for amount, _ in rows),
-        unique_customers=int(rows[0][1]) if rows else 0,
-    )
-
-
 async def business_ids_with_data(session: AsyncSession) -> list[uuid.UUID]:
     """Businesses that connected Stripe at some point, or already have rollups."""
-    connected = select(IntegrationAccount.business_id)
-    rolled_up = select(RollupState.business_id)
-    result = await session.execute(connected.union(rolled_up))
-    return sorted(result.scalars(), key=str)
+    rolled_up = await session.execute(select(RollupState.business_id))
+    return sorted({*await ledger.business_ids(session), *rolled_up.scalars()}, key=str)

@@ -28,7 +28,7 @@ from app.metrics.exceptions import (
     ReadinessNotComputed,
 )
 from app.metrics.models import DailyRollup, MetricSnapshot, ReadinessScore, RollupState
-from app.metrics.rollup import CustomerFigures, RollupRun
+from app.metrics.rollup import RollupRun
 from app.metrics.schemas import (
     Granularity,
     MetricHistoryRead,
@@ -49,7 +49,9 @@ from app.metrics.scoring import (
     ReadinessResult,
 )
 from app.metrics.simulation import simulate
+from app.stripe import ledger
 from app.stripe import service as stripe_service
+from app.stripe.ledger import CustomerFigures
 from app.users.models import Business
 
 TREND_LOOKBACK = timedelta(days=30)
@@ -203,11 +205,11 @@ async def _customer_figures_alongside(
     session: AsyncSession, business_id: uuid.UUID, currency: str, as_of: date
 ) -> CustomerFigures | None:
     async with sibling_session(session) as sibling:
-        first_day = await rollup.first_charge_day(sibling, business_id)
+        first_day = await ledger.first_charge_day(sibling, business_id)
         if first_day is None:
             return None
         start, end = calculations.customer_window(first_day, as_of)
-        return await rollup.customer_figures(sibling, business_id, currency, start, end)
+        return await ledger.customer_figures(sibling, business_id, currency, start, end)
 
 
 async def _customer_figures(
@@ -243,7 +245,7 @@ async def _customer_figures(
     if precomputed is not None and (precomputed.start, precomputed.end) == (start, end):
         figures = precomputed
     else:
-        figures = await rollup.customer_figures(session, business_id, currency, start, end)
+        figures = await ledger.customer_figures(session, business_id, currency, start, end)
     state.customer_cache = {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -356,7 +358,7 @@ async def get_metric_history(
                 reasons[reason] = reasons.get(reason, 0) + count
             if granularity == Granularity.day:
                 point["unique_customers"] = row.unique_customers
-        top = await rollup.top_customer_volume(
+        top = await ledger.top_customer_volume(
             session, business.id, first, last_day, granularity.value
         )
         for period, volume in top.items():

@@ -61,6 +61,11 @@ class _StripeObject:
     version_at: Mapped[datetime]
 
 
+def _version_index(table: str) -> Index:
+    """Rows changed since a watermark: metrics' incremental rollups (`app.stripe.ledger`)."""
+    return Index(f"ix_{table}_business_version", "business_id", "version_at")
+
+
 def _charges_index(name: str, status: str, *columns: str, covering: bool = False) -> Index:
     """A partial index on the charges in one status; covering `business_amount` on PostgreSQL."""
     where = text(f"status = '{status}'")
@@ -74,6 +79,7 @@ class StripeCharge(_StripeObject, Base):
     __tablename__ = "stripe_charges"
     __table_args__ = (
         Index("ix_stripe_charges_business_day", "business_id", "day"),
+        _version_index(__tablename__),
         # Metrics (0006, 0007): successful charges in (day, customer) and (customer, day) order,
         # so per-day unique customers and per-customer revenue stream without sorting or hashing.
         _charges_index(
@@ -102,7 +108,7 @@ class StripeCharge(_StripeObject, Base):
     settled_amount: Mapped[int | None] = mapped_column(Money)
     settled_currency: Mapped[str | None] = mapped_column(String(3))
     # The amount in the business currency: `amount` when in that currency, else
-    # `settled_amount` when it settled in it, else NULL. See `convert_charge_amounts`.
+    # `settled_amount` when it settled in it, else NULL. See `app.stripe.ledger`.
     business_amount: Mapped[int | None] = mapped_column(Money)
     fee: Mapped[int | None] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20))
@@ -121,7 +127,10 @@ class StripeCharge(_StripeObject, Base):
 
 class StripeRefund(_StripeObject, Base):
     __tablename__ = "stripe_refunds"
-    __table_args__ = (Index("ix_stripe_refunds_business_day", "business_id", "day"),)
+    __table_args__ = (
+        Index("ix_stripe_refunds_business_day", "business_id", "day"),
+        _version_index(__tablename__),
+    )
 
     charge_id: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(Money)
@@ -135,7 +144,10 @@ class StripeRefund(_StripeObject, Base):
 
 class StripeDispute(_StripeObject, Base):
     __tablename__ = "stripe_disputes"
-    __table_args__ = (Index("ix_stripe_disputes_business_day", "business_id", "day"),)
+    __table_args__ = (
+        Index("ix_stripe_disputes_business_day", "business_id", "day"),
+        _version_index(__tablename__),
+    )
 
     charge_id: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(Money)
@@ -151,7 +163,10 @@ class StripeDispute(_StripeObject, Base):
 
 class StripePayout(_StripeObject, Base):
     __tablename__ = "stripe_payouts"
-    __table_args__ = (Index("ix_stripe_payouts_business_day", "business_id", "day"),)
+    __table_args__ = (
+        Index("ix_stripe_payouts_business_day", "business_id", "day"),
+        _version_index(__tablename__),
+    )
 
     amount: Mapped[int] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))

@@ -9,16 +9,16 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, case, delete, func, select, update
+from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
 from app.core.db import Base, insert_for, upsert, utcnow
 from app.core.observability import OperationalState
 from app.jobs.names import REFRESH_BUSINESS, STRIPE_SYNC_BUSINESS
 from app.jobs.queue import enqueue_after_commit
 from app.jobs.registry import JOBS
+from app.stripe import ledger
 from app.stripe.exceptions import (
     AccountLinkedElsewhere,
     AnotherAccountConnected,
@@ -309,26 +309,6 @@ def notify_data_changed(session: AsyncSession, business_id: uuid.UUID) -> None:
 # --- normalized rows --------------------------------------------------------------------------
 
 
-def converted_amount(model: Any, currency: str) -> ColumnElement[Any]:
-    """A money row's amount in `currency`: its own amount when in that currency, else its
-    settled amount when it settled in that currency, else NULL (it has none)."""
-    return case(
-        (model.currency == currency, model.amount),
-        (model.settled_currency == currency, model.settled_amount),
-        else_=None,
-    )
-
-
-def _business_amount(row: dict[str, Any], currency: str) -> tuple[bool, int | None]:
-    """`converted_amount` for an incoming charge row: (known, amount). Not known when the row
-    is in another currency and leaves its settlement out: the stored one may convert."""
-    if row.get("currency") == currency:
-        return True, row.get("amount")
-    if "settled_currency" not in row:
-        return False, None
-    return True, row.get("settled_amount") if row.get("settled_currency") == currency else None
-
-
 async def _with_business_amounts(
     session: AsyncSession, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -340,43 +320,17 @@ async def _with_business_amounts(
             business = await users_service.get_business(session, business_id)
             currencies[business_id] = business.currency.lower() if business else None
         currency = currencies[business_id]
-        known, amount = _business_amount(row, currency) if currency else (False, None)
+        known, amount = ledger.row_business_amount(row, currency) if currency else (False, None)
         converted.append(row | {"business_amount": amount} if known else row)
     return converted
-
-
-async def convert_charge_amounts(
-    session: AsyncSession,
-    business_id: uuid.UUID,
-    currency: str,
-    *,
-    changed_after: datetime | None = None,
-) -> int:
-    """Set `business_amount` wherever it disagrees with `currency`, among the charges changed
-    after `changed_after` (all when None); returns how many were corrected.
-
-    `store_rows` sets it as rows arrive; this catches what it could not know: a charge whose
-    row arrived without its settlement, one written while the business currency changed, and
-    every charge after such a change."""
-    c = StripeCharge
-    amount = converted_amount(c, currency.lower())
-    statement = (
-        update(c)
-        .where(c.business_id == business_id, c.business_amount.is_distinct_from(amount))
-        .values(business_amount=amount)
-        .execution_options(synchronize_session=False)
-    )
-    if changed_after is not None:
-        statement = statement.where(c.version_at > changed_after)
-    result = cast("CursorResult[Any]", await session.execute(statement))
-    return result.rowcount
 
 
 async def store_rows(session: AsyncSession, rows: Rows) -> None:
     """Upsert by Stripe id; a row's newer state (by `version_at`) is never overwritten.
 
     Rows that leave a fact out (e.g. a webhook's unexpanded balance transaction) keep the stored
-    value of that column rather than nulling it. Charges get their `business_amount`.
+    value of that column rather than nulling it. Charges get their `business_amount` by the
+    ledger's currency rule (`ledger.row_business_amount`) where the row says enough to apply it.
     """
     for table, table_rows in rows.items():
         if table is StripeCharge:

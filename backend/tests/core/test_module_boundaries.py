@@ -1,5 +1,6 @@
 """The module conventions, checked on the source: only `app.main` assembles routers, so no
-module's HTTP layer depends on another's, and the business-access rule has one home."""
+module's HTTP layer depends on another's; the business-access rule has one home; metrics reads
+Stripe data through the ledger."""
 
 import ast
 from pathlib import Path
@@ -73,3 +74,16 @@ def test_no_two_packages_import_each_other() -> None:
         if a in graph.get(b, set()) and "jobs" not in (a, b)
     }
     assert mutual == set()
+
+
+def test_metrics_reads_stripe_data_only_through_the_ledger() -> None:
+    """`app.stripe.ledger` is the one read model of the Stripe tables for metrics: the
+    currency rule, the indexes and the queries live there, so no metrics file imports the
+    Stripe models."""
+    offenders = {
+        str(path.relative_to(APP)): sorted(
+            name for name in _imports(path) if name.startswith("app.stripe.models")
+        )
+        for path in (APP / "metrics").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.core.db import Base, Database
-from app.stripe import service as stripe_service
+from app.stripe import ledger
 from app.stripe.models import (
     IntegrationAccount,
     StripeCharge,
@@ -157,9 +157,7 @@ class StripeData:
             await session.flush()
             business = await users_service.get_business(session, self.business_id)
             assert business is not None
-            await stripe_service.convert_charge_amounts(
-                session, self.business_id, business.currency
-            )
+            await ledger.convert_charge_amounts(session, self.business_id, business.currency)
         self.rows = []
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from app.core.db import Database, ordered_aggregation
 from app.metrics import rollup
+from app.stripe import ledger
 from app.users.models import Business
 from tests.metrics.conftest import StripeData
 from tests.metrics.test_metrics_golden import golden_data
@@ -27,7 +28,7 @@ def forced_processes(processes: int) -> Any:
 async def aggregate(db: Database, business: Business, days: list[date] | None) -> Any:
     async with db.session() as session:
         await rollup.convert_charges(session, business.id, "usd")
-        return await rollup._aggregate(session, business.id, "usd", days)
+        return await ledger.day_figures(session, business.id, "usd", days)
 
 
 @pytest.mark.parametrize("processes", [1, 2, 3, 8])
@@ -43,9 +44,9 @@ async def test_day_ranges_change_nothing(
     await data.save(db)
 
     per_day = await aggregate(db, business, sorted(await aggregate(db, business, None)))
-    monkeypatch.setattr(rollup, "ordered_aggregation", forced_processes(processes))
+    monkeypatch.setattr(ledger, "ordered_aggregation", forced_processes(processes))
     async with db.session() as session:
-        ranges = await rollup._day_ranges(session, business.id, processes)
+        ranges = await ledger._day_ranges(session, business.id, processes)
     if processes == 1:
         assert ranges == []
     else:  # contiguous, from the first charge's day to the last's
@@ -64,9 +65,9 @@ async def test_one_day_of_charges(
     data.charge("2025-05-01", 1_000, customer="cus_a")
     data.charge("2025-05-01", 2_000, customer="cus_a")
     await data.save(db)
-    monkeypatch.setattr(rollup, "ordered_aggregation", forced_processes(3))
+    monkeypatch.setattr(ledger, "ordered_aggregation", forced_processes(3))
     async with db.session() as session:
-        assert await rollup._day_ranges(session, business.id, 3) == [
+        assert await ledger._day_ranges(session, business.id, 3) == [
             (date(2025, 5, 1), date(2025, 5, 2))
         ]
     rows = await aggregate(db, business, None)
@@ -94,3 +95,7 @@ async def test_ordered_aggregation_settings_are_scoped(db: Database) -> None:
                 "off",
             )
         assert (await session.execute(show)).one() == before
+
+
+def test_a_rollup_stores_every_figure_of_the_ledger() -> None:
+    assert sorted(rollup.ROLLUP_FIGURES) == sorted([*ledger.DAY_FIGURES, "currency", "net_volume"])
