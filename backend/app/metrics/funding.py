@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from app.core.money import format_major, format_money, to_minor
+from app.core.text import format_percent, plural
 from app.metrics.scoring import (
     BANK_MIN_ANNUAL_REVENUE,
     LIGHTER_MIN_AVG_MONTHLY_REVENUE,
@@ -28,12 +30,7 @@ from app.metrics.scoring import (
     FundingType,
     ReadinessInputs,
     UnmetCriterion,
-    format_major,
-    format_money,
-    format_percent,
-    plural,
     revenue_growth,
-    to_minor,
     worst_dispute_ratio,
 )
 

@@ -22,7 +22,8 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from app.core.db import INT_MAX, MONEY_MAX
-from app.core.iso import minor_per_major as _minor_per_major
+from app.core.money import format_major, format_money, to_major
+from app.core.text import format_percent, plural
 from app.metrics.series import SEASONAL_STRENGTH_MIN
 
 # 2.0: growth year over year (and no peak-to-trough windows), consistency around the trend
@@ -977,51 +978,6 @@ def status_for(score: float) -> Status:
 
 # ---------------------------------------------------------------------------------------
 # Formatting
-
-_SYMBOLS: Final[Mapping[str, str]] = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
-
-
-def minor_per_major(currency: str) -> int:
-    """Minor units in one major unit: 1 (JPY), 1,000 (BHD, JOD, KWD, OMR, TND) or 100."""
-    return _minor_per_major(currency)
-
-
-def to_major(amount_minor: float, currency: str) -> float:
-    return amount_minor / minor_per_major(currency)
-
-
-def to_minor(amount_major: float, currency: str) -> int:
-    return round(amount_major * minor_per_major(currency))
-
-
-def format_money(amount_minor: float, currency: str) -> str:
-    """Whole major units: ``1234000, "usd"`` -> ``"$12,340"``; ``"sek"`` -> ``"12,340 SEK"``."""
-    major = round(to_major(amount_minor, currency))
-    sign = "-" if major < 0 else ""
-    symbol = _SYMBOLS.get(currency.lower())
-    if symbol is not None:
-        return f"{sign}{symbol}{abs(major):,}"
-    return f"{sign}{abs(major):,} {currency.upper()}"
-
-
-def format_major(amount_major: float, currency: str) -> str:
-    return format_money(to_minor(amount_major, currency), currency)
-
-
-def format_percent(ratio: float, signed: bool = False) -> str:
-    """``0.0065`` -> ``"0.65%"``, ``0.018`` -> ``"1.8%"``, ``0.12`` -> ``"12%"``."""
-    pct = ratio * 100
-    text = f"{pct:.0f}" if abs(pct) >= 10 else f"{pct:.2f}".rstrip("0").rstrip(".")
-    text = "0" if text == "-0" else text
-    if signed and pct >= 0:
-        text = "+" + text
-    return text + "%"
-
-
-def plural(n: float, word: str) -> str:
-    """``plural(2500, "customer")`` -> ``"2,500 customers"``."""
-    number = f"{int(n):,}" if float(n).is_integer() else f"{n:,.1f}"
-    return f"{number} {word}" if n == 1 else f"{number} {word}s"
 
 
 def _display(metric: str, value: int | float | None, currency: str) -> str:

@@ -22,14 +22,9 @@ from sqlalchemy import case, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
+from app.core.text import plural
 from app.metrics import service as metrics_service
-from app.metrics.scoring import (
-    METRIC_RULES,
-    growth_comparison,
-    plural,
-    revenue_growth,
-    worst_dispute_ratio,
-)
+from app.metrics.scoring import METRIC_RULES, growth_comparison, revenue_growth, worst_dispute_ratio
 from app.metrics.service import ScoringContext
 from app.metrics.simulation import impact_of
 from app.recommendations.exceptions import RecommendationResolved
