@@ -22,8 +22,8 @@ from typing import Any
 
 from app.core.money import to_minor
 from app.metrics import series
+from app.metrics.readiness.scoring import RBF_MIN_MONTHLY_REVENUE
 from app.metrics.rollup import DayRollup
-from app.metrics.scoring import RBF_MIN_MONTHLY_REVENUE
 from app.stripe.ledger import CustomerFigures
 
 LOW_VOLUME_SHARE_OF_MEDIAN = 0.5

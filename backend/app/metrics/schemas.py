@@ -13,7 +13,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.metrics.scoring import (
+from app.metrics.readiness.scoring import (
     METRIC_RULES,
     OVERRIDABLE_METRICS,
     CappedBy,

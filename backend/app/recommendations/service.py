@@ -24,9 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import utcnow
 from app.core.text import plural
 from app.metrics import service as metrics_service
-from app.metrics.scoring import METRIC_RULES, growth_comparison, revenue_growth, worst_dispute_ratio
+from app.metrics.readiness.scoring import (
+    METRIC_RULES,
+    growth_comparison,
+    revenue_growth,
+    worst_dispute_ratio,
+)
+from app.metrics.readiness.simulation import impact_of
 from app.metrics.service import ScoringContext
-from app.metrics.simulation import impact_of
 from app.recommendations.exceptions import RecommendationResolved
 from app.recommendations.models import Priority, Recommendation, Status
 from app.recommendations.rules import DISMISS_FOR, RULES, Rule, format_fact, units_for

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from app.metrics import scoring, series
-from app.metrics.funding import FUNDING_CRITERIA
-from app.metrics.scoring import COMPONENTS, TIER_MIN_ELIGIBLE, TIERS
+from app.metrics import series
+from app.metrics.readiness import scoring
+from app.metrics.readiness.funding import FUNDING_CRITERIA
+from app.metrics.readiness.scoring import COMPONENTS, TIER_MIN_ELIGIBLE, TIERS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "knowledge" / "readiness-score-explained.md"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.metrics.scoring import (
+from app.metrics.readiness.scoring import (
     COMPONENTS,
     METRIC_RULES,
     OVERRIDABLE_METRICS,
@@ -18,7 +18,7 @@ from app.metrics.scoring import (
     interpolate,
     validate_overrides,
 )
-from app.metrics.simulation import impact_of, simulate
+from app.metrics.readiness.simulation import impact_of, simulate
 
 HEALTHY_SAAS = ReadinessInputs(
     days_of_history=900,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.metrics.scoring import (
+from app.metrics.readiness.scoring import (
     INSUFFICIENT_HISTORY_DAYS,
     METRIC_RULES,
     ReadinessInputs,

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from app.metrics.scoring import (
+from app.metrics.readiness.scoring import (
     ReadinessInputs,
     ReadinessResult,
     compute_readiness,

@@ -726,7 +726,7 @@ def compute_readiness(inputs: ReadinessInputs, currency: str = "usd") -> Readine
     the tier rule (``TIER_MIN_ELIGIBLE``: no `strong` without two eligible products).
     """
     # Imported here because funding builds on this module's inputs, models and helpers.
-    from app.metrics.funding import evaluate_funding_options
+    from app.metrics.readiness.funding import evaluate_funding_options
 
     if (counter := _computations.get()) is not None:
         counter[0] += 1

@@ -14,7 +14,7 @@ from typing import Final
 
 from app.core.money import format_major, format_money, to_minor
 from app.core.text import format_percent, plural
-from app.metrics.scoring import (
+from app.metrics.readiness.scoring import (
     BANK_MIN_ANNUAL_REVENUE,
     LIGHTER_MIN_AVG_MONTHLY_REVENUE,
     MC_ECP_MONITORED_RATIO,

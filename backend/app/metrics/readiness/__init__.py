@@ -1,0 +1,1 @@
+"""The funding readiness score (placeholder, filled in by the split)."""
