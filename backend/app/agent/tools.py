@@ -24,7 +24,7 @@ from app.agent.retrieval import RetrievedChunk, Retriever
 from app.core.text import UserText
 from app.metrics import service as metrics_service
 from app.metrics.exceptions import MetricsNotComputed, ReadinessNotComputed
-from app.metrics.readiness.scoring import Component, FundingOption, UnmetCriterion
+from app.metrics.readiness.results import Component, FundingOption, UnmetCriterion
 from app.metrics.schemas import MetricValue
 from app.recommendations import service as recommendations_service
 from app.users import service as users_service

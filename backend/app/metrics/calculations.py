@@ -22,7 +22,7 @@ from typing import Any
 
 from app.core.money import to_minor
 from app.metrics import series
-from app.metrics.readiness.scoring import RBF_MIN_MONTHLY_REVENUE
+from app.metrics.readiness.model import RBF_MIN_MONTHLY_REVENUE
 from app.metrics.rollup import DayRollup
 from app.stripe.ledger import CustomerFigures
 

@@ -29,14 +29,9 @@ from app.metrics.exceptions import (
 )
 from app.metrics.models import DailyRollup, MetricSnapshot, ReadinessScore, RollupState
 from app.metrics.readiness import scoring
-from app.metrics.readiness.scoring import (
-    MODEL_VERSION,
-    Component,
-    FundingOption,
-    InvalidOverridesError,
-    ReadinessInputs,
-    ReadinessResult,
-)
+from app.metrics.readiness.inputs import InvalidOverridesError, ReadinessInputs
+from app.metrics.readiness.model import MODEL_VERSION
+from app.metrics.readiness.results import Component, FundingOption, ReadinessResult
 from app.metrics.readiness.simulation import simulate
 from app.metrics.rollup import RollupRun
 from app.metrics.schemas import (

@@ -29,7 +29,7 @@ from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.text import format_percent
 from app.metrics import service as metrics_service
-from app.metrics.readiness.scoring import (
+from app.metrics.readiness.model import (
     TIERS,
     VAMP_EXCESSIVE_RATIO,
     VDMP_EARLY_WARNING_RATIO,

@@ -19,7 +19,7 @@ from typing import Any, Final, Literal
 
 from app.core.money import format_money, to_minor
 from app.core.text import format_percent, plural
-from app.metrics.readiness.scoring import (
+from app.metrics.readiness.model import (
     INSUFFICIENT_HISTORY_DAYS,
     PAYOUT_FAILURE_HURTS,
     RBF_MIN_MONTHLY_REVENUE,

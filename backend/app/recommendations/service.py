@@ -24,12 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import utcnow
 from app.core.text import plural
 from app.metrics import service as metrics_service
-from app.metrics.readiness.scoring import (
-    METRIC_RULES,
-    growth_comparison,
-    revenue_growth,
-    worst_dispute_ratio,
-)
+from app.metrics.readiness.derived import growth_comparison, revenue_growth, worst_dispute_ratio
+from app.metrics.readiness.inputs import METRIC_RULES
 from app.metrics.readiness.simulation import impact_of
 from app.metrics.service import ScoringContext
 from app.recommendations.exceptions import RecommendationResolved

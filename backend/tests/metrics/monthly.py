@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from app.metrics.calculations import add_months, compute_snapshot_metrics, month_start
-from app.metrics.readiness.scoring import ReadinessInputs
+from app.metrics.readiness.inputs import ReadinessInputs
 from app.metrics.rollup import DayRollup
 from app.stripe.ledger import CustomerFigures
 

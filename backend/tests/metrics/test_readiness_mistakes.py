@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from app.core.db import Database
 from app.metrics import service as metrics_service
 from app.metrics.models import ReadinessScore
-from app.metrics.readiness.scoring import MODEL_VERSION, compute_readiness
+from app.metrics.readiness.model import MODEL_VERSION
+from app.metrics.readiness.scoring import compute_readiness
 from app.metrics.readiness.simulation import simulate
 from app.recommendations.rules import RULES
 from app.recommendations.service import build_facts

@@ -8,16 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from app.metrics.readiness.scoring import (
-    COMPONENTS,
+from app.metrics.readiness.inputs import (
     METRIC_RULES,
     OVERRIDABLE_METRICS,
     InvalidOverridesError,
     ReadinessInputs,
-    compute_readiness,
-    interpolate,
     validate_overrides,
 )
+from app.metrics.readiness.model import COMPONENTS
+from app.metrics.readiness.scoring import compute_readiness, interpolate
 from app.metrics.readiness.simulation import impact_of, simulate
 
 HEALTHY_SAAS = ReadinessInputs(
