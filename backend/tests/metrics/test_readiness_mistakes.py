@@ -19,7 +19,7 @@ from app.recommendations.service import build_facts
 from app.users.models import Business
 from tests.metrics.conftest import at
 from tests.metrics.monthly import inputs_for_months
-from tests.metrics.test_scoring import HEALTHY_SAAS
+from tests.metrics.readiness.test_scoring import HEALTHY_SAAS
 from tests.recommendations.test_rules import context_for
 
 # A gift retailer: quiet summers, a Q4 peak (January first), 14% bigger than a year earlier.

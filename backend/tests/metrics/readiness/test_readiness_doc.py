@@ -20,7 +20,7 @@ from app.metrics.readiness import model
 from app.metrics.readiness.funding import FUNDING_CRITERIA
 from app.metrics.readiness.model import COMPONENTS, TIER_MIN_ELIGIBLE, TIERS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "knowledge" / "readiness-score-explained.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "knowledge" / "readiness-score-explained.md"
 
 _NUMBER = re.compile(r"(?P<sign>[-+])?\s*[$€£¥]?(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<pct>%)?")
 _KEY = re.compile(r"^`([^`]+)`")

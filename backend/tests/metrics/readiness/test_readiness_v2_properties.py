@@ -19,7 +19,7 @@ from app.metrics.readiness.results import ReadinessResult
 from app.metrics.readiness.scoring import component_score, compute_readiness
 from app.metrics.readiness.simulation import simulate
 from tests.metrics.monthly import inputs_for_months
-from tests.metrics.test_scoring_properties import (
+from tests.metrics.readiness.test_scoring_properties import (
     CURRENCIES,
     INPUTS,
     PROPERTY_SETTINGS,
