@@ -1,8 +1,9 @@
 """Sentences for people: each component's explanation quoting the business's own numbers,
 its key figure as displayed, and the revenue trend in words.
 
-Texts are part of the model's output (stored with each score and quoted by the agent), so a
-wording change here shows in every explanation; ``tests/metrics/readiness`` pins many of them.
+Texts are part of the model's output: stored with each score, quoted by the agent and put in
+the third person in lender reports (``app.reports.service``), so a wording change here shows
+everywhere a score is read.
 """
 
 from __future__ import annotations
