@@ -25,7 +25,8 @@ from app.agent.tools import (
     ToolRun,
     execute,
 )
-from app.metrics.scoring import format_money, format_percent
+from app.core.money import format_money
+from app.core.text import format_percent
 from app.users.service import BusinessAccess
 
 MODE = "offline"

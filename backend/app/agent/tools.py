@@ -24,8 +24,8 @@ from app.agent.retrieval import RetrievedChunk, Retriever
 from app.core.text import UserText
 from app.metrics import service as metrics_service
 from app.metrics.exceptions import MetricsNotComputed, ReadinessNotComputed
+from app.metrics.readiness.results import Component, FundingOption, UnmetCriterion
 from app.metrics.schemas import MetricValue
-from app.metrics.scoring import Component, FundingOption, UnmetCriterion
 from app.recommendations import service as recommendations_service
 from app.users import service as users_service
 from app.users.exceptions import BusinessAccessDenied, BusinessIdRequired, NoBusiness

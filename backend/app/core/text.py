@@ -1,4 +1,5 @@
-"""The one constrained string type for user text: names, titles, messages, search queries.
+"""Text in and out: the one constrained string type for user text (names, titles, messages,
+search queries), and how figures read in the sentences Vaultra writes back.
 
 PostgreSQL's text types cannot hold NUL (the driver raises, and the request was a 500), and
 other control characters are never meaningful in a name and only garble what is shown back.
@@ -16,6 +17,10 @@ it reaches a service:
 
 Use it as `Annotated[str, UserText(max_length=...)]`; an error names the field and the
 offending character, and the API answers 400.
+
+Figures in prose (`format_percent`, `plural`; money is `app.core.money`) are shared by the
+score's explanations, the funding criteria, recommendations, alerts and the offline agent, so
+a dispute ratio reads "0.65%" and a month count "1 complete month" wherever it appears.
 """
 
 import re
@@ -96,3 +101,19 @@ def _problem(char: str) -> str:
     if "\ud800" <= char <= "\udfff":
         return "must not contain unpaired surrogates"
     return "must not contain control characters"
+
+
+def format_percent(ratio: float, signed: bool = False) -> str:
+    """``0.0065`` -> ``"0.65%"``, ``0.018`` -> ``"1.8%"``, ``0.12`` -> ``"12%"``."""
+    pct = ratio * 100
+    text = f"{pct:.0f}" if abs(pct) >= 10 else f"{pct:.2f}".rstrip("0").rstrip(".")
+    text = "0" if text == "-0" else text
+    if signed and pct >= 0:
+        text = "+" + text
+    return text + "%"
+
+
+def plural(n: float, word: str) -> str:
+    """``plural(2500, "customer")`` -> ``"2,500 customers"``."""
+    number = f"{int(n):,}" if float(n).is_integer() else f"{n:,.1f}"
+    return f"{number} {word}" if n == 1 else f"{number} {word}s"

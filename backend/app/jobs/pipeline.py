@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.jobs.batch import for_each_business, with_business
 from app.jobs.names import REFRESH_BUSINESS
 from app.jobs.registry import JobContext, job
-from app.metrics import scoring
 from app.metrics import service as metrics_service
+from app.metrics.readiness import scoring
 from app.metrics.tasks import as_uuid
 from app.notifications import alerts as notification_alerts
 from app.recommendations import service as recommendations_service

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from app.core.money import to_minor
 from app.metrics import series
+from app.metrics.readiness.model import RBF_MIN_MONTHLY_REVENUE
 from app.metrics.rollup import DayRollup
-from app.metrics.scoring import RBF_MIN_MONTHLY_REVENUE, to_minor
 from app.stripe.ledger import CustomerFigures
 
 LOW_VOLUME_SHARE_OF_MEDIAN = 0.5

@@ -13,17 +13,14 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.metrics.scoring import (
+from app.metrics.readiness.inputs import (
     METRIC_RULES,
     OVERRIDABLE_METRICS,
-    CappedBy,
-    Component,
-    FundingOption,
     InvalidOverridesError,
-    RevenueTrend,
-    Tier,
     validate_overrides,
 )
+from app.metrics.readiness.model import Tier
+from app.metrics.readiness.results import CappedBy, Component, FundingOption, RevenueTrend
 
 
 class ScoreTrend(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import can_read_alongside, sibling_session, utcnow
-from app.metrics import calculations, rollup, scoring
+from app.metrics import calculations, rollup
 from app.metrics.exceptions import (
     DateOutOfRange,
     DateRangeTooLarge,
@@ -28,6 +28,11 @@ from app.metrics.exceptions import (
     ReadinessNotComputed,
 )
 from app.metrics.models import DailyRollup, MetricSnapshot, ReadinessScore, RollupState
+from app.metrics.readiness import scoring
+from app.metrics.readiness.inputs import InvalidOverridesError, ReadinessInputs
+from app.metrics.readiness.model import MODEL_VERSION
+from app.metrics.readiness.results import Component, FundingOption, ReadinessResult
+from app.metrics.readiness.simulation import simulate
 from app.metrics.rollup import RollupRun
 from app.metrics.schemas import (
     Granularity,
@@ -40,15 +45,6 @@ from app.metrics.schemas import (
     ScoreTrend,
     SimulationRead,
 )
-from app.metrics.scoring import (
-    MODEL_VERSION,
-    Component,
-    FundingOption,
-    InvalidOverridesError,
-    ReadinessInputs,
-    ReadinessResult,
-)
-from app.metrics.simulation import simulate
 from app.stripe import ledger
 from app.stripe import service as stripe_service
 from app.stripe.ledger import CustomerFigures

@@ -27,13 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import utcnow
+from app.core.text import format_percent
 from app.metrics import service as metrics_service
-from app.metrics.scoring import (
+from app.metrics.readiness.model import (
     TIERS,
     VAMP_EXCESSIVE_RATIO,
     VDMP_EARLY_WARNING_RATIO,
     VDMP_STANDARD_RATIO,
-    format_percent,
 )
 from app.notifications import service
 from app.notifications.models import AlertState

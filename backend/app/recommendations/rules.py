@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final, Literal
 
-from app.metrics.scoring import (
+from app.core.money import format_money, to_minor
+from app.core.text import format_percent, plural
+from app.metrics.readiness.model import (
     INSUFFICIENT_HISTORY_DAYS,
     PAYOUT_FAILURE_HURTS,
     RBF_MIN_MONTHLY_REVENUE,
@@ -29,10 +31,6 @@ from app.metrics.scoring import (
     TOP_CUSTOMER_RISK,
     VDMP_EARLY_WARNING_RATIO,
     VDMP_STANDARD_RATIO,
-    format_money,
-    format_percent,
-    plural,
-    to_minor,
 )
 from app.recommendations.models import Priority
 

@@ -22,16 +22,12 @@ from sqlalchemy import case, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
+from app.core.text import plural
 from app.metrics import service as metrics_service
-from app.metrics.scoring import (
-    METRIC_RULES,
-    growth_comparison,
-    plural,
-    revenue_growth,
-    worst_dispute_ratio,
-)
+from app.metrics.readiness.derived import growth_comparison, revenue_growth, worst_dispute_ratio
+from app.metrics.readiness.inputs import METRIC_RULES
+from app.metrics.readiness.simulation import impact_of
 from app.metrics.service import ScoringContext
-from app.metrics.simulation import impact_of
 from app.recommendations.exceptions import RecommendationResolved
 from app.recommendations.models import Priority, Recommendation, Status
 from app.recommendations.rules import DISMISS_FOR, RULES, Rule, format_fact, units_for

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.agent.models import Message, ToolCall
 from app.agent.runtime import AgentRuntime
 from app.core.db import Database
-from app.metrics.scoring import format_money, format_percent
+from app.core.money import format_money
+from app.core.text import format_percent
 from app.recommendations import service as recommendations_service
 from tests.agent.conftest import BusinessData, parse_sse
 

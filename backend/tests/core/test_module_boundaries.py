@@ -87,3 +87,40 @@ def test_metrics_reads_stripe_data_only_through_the_ledger() -> None:
         for path in (APP / "metrics").rglob("*.py")
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+# The readiness package's layers, lowest first (app/metrics/readiness/__init__.py).
+READINESS_LAYERS = (
+    "model",
+    "inputs",
+    "results",
+    "derived",
+    "explanations",
+    "funding",
+    "scoring",
+    "simulation",
+)
+
+
+def test_readiness_modules_import_only_lower_layers_and_at_the_top() -> None:
+    """No import circle in the readiness package, not even one dodged inside a function (how
+    `compute_readiness` used to reach funding, which imported scoring back)."""
+    package = APP / "metrics" / "readiness"
+    assert {p.stem for p in package.glob("*.py")} == {"__init__", *READINESS_LAYERS}
+    problems = []
+    for index, name in enumerate(READINESS_LAYERS):
+        path = package / f"{name}.py"
+        tree = ast.parse(path.read_text(), str(path))
+        problems += [
+            f"{name}.py:{node.lineno} imports inside a function"
+            for function in ast.walk(tree)
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+            for node in ast.walk(function)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+        ]
+        prefix = "app.metrics.readiness."
+        used = {
+            n.removeprefix(prefix).split(".")[0] for n in _imports(path) if n.startswith(prefix)
+        }
+        problems += [f"{name}.py imports {other}" for other in used - {*READINESS_LAYERS[:index]}]
+    assert problems == []

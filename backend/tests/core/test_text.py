@@ -1,4 +1,4 @@
-"""UserText: what user text may hold, and what it becomes."""
+"""UserText: what user text may hold, and what it becomes; and figures written in prose."""
 
 import re
 from typing import Annotated
@@ -6,7 +6,7 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from app.core.text import UserText
+from app.core.text import UserText, format_percent, plural
 
 
 class Form(BaseModel):
@@ -75,3 +75,23 @@ def test_the_json_schema_states_the_rules() -> None:
     assert not single_line.match("a\tb")
     assert not single_line.match("a\nb")
     assert not multi_line.match("a\x00b")
+
+
+def test_percent_formatting() -> None:
+    assert format_percent(0.0065) == "0.65%"
+    assert format_percent(0.018) == "1.8%"
+    assert format_percent(0.01) == "1%"
+    assert format_percent(0.123) == "12%"
+    assert format_percent(0.0) == "0%"
+    assert format_percent(-0.0001) == "-0.01%"
+    assert format_percent(-0.00001) == "0%"
+    assert format_percent(0.05, signed=True) == "+5%"
+    assert format_percent(0.0, signed=True) == "+0%"
+    assert format_percent(-0.35, signed=True) == "-35%"
+
+
+def test_plural() -> None:
+    assert plural(1, "customer") == "1 customer"
+    assert plural(0, "customer") == "0 customers"
+    assert plural(2500, "customer") == "2,500 customers"
+    assert plural(1.5, "day") == "1.5 days"

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from app.metrics.calculations import add_months, compute_snapshot_metrics, month_start
+from app.metrics.readiness.inputs import ReadinessInputs
 from app.metrics.rollup import DayRollup
-from app.metrics.scoring import ReadinessInputs
 from app.stripe.ledger import CustomerFigures
 
 AS_OF = date(2026, 12, 15)

@@ -11,14 +11,15 @@ from datetime import date, timedelta
 from app.core.db import Database
 from app.metrics import service as metrics_service
 from app.metrics.models import ReadinessScore
-from app.metrics.scoring import MODEL_VERSION, compute_readiness
-from app.metrics.simulation import simulate
+from app.metrics.readiness.model import MODEL_VERSION
+from app.metrics.readiness.scoring import compute_readiness
+from app.metrics.readiness.simulation import simulate
 from app.recommendations.rules import RULES
 from app.recommendations.service import build_facts
 from app.users.models import Business
 from tests.metrics.conftest import at
 from tests.metrics.monthly import inputs_for_months
-from tests.metrics.test_scoring import HEALTHY_SAAS
+from tests.metrics.readiness.test_scoring import HEALTHY_SAAS
 from tests.recommendations.test_rules import context_for
 
 # A gift retailer: quiet summers, a Q4 peak (January first), 14% bigger than a year earlier.

@@ -21,7 +21,8 @@ from fastapi import FastAPI
 from app.core.config import Settings
 from app.core.db import Database
 from app.metrics import service as metrics_service
-from app.metrics.scoring import ReadinessResult, compute_readiness
+from app.metrics.readiness.results import ReadinessResult
+from app.metrics.readiness.scoring import compute_readiness
 from app.users.models import Business
 from stripe_sandbox import SandboxConfig
 from stripe_sandbox import create_app as create_sandbox_app

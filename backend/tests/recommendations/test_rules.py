@@ -6,11 +6,13 @@ import pytest
 from hypothesis import given, settings
 
 from app.metrics.models import MetricSnapshot
-from app.metrics.scoring import COMPONENTS, OVERRIDABLE_METRICS, ReadinessInputs, compute_readiness
+from app.metrics.readiness.inputs import OVERRIDABLE_METRICS, ReadinessInputs
+from app.metrics.readiness.model import COMPONENTS
+from app.metrics.readiness.scoring import compute_readiness
 from app.metrics.service import ScoringContext
 from app.recommendations.rules import FUNDING_RULES, RULES, Major, Rule
 from app.recommendations.service import build_facts, render
-from tests.metrics.test_scoring_properties import INPUTS
+from tests.metrics.readiness.test_scoring_properties import INPUTS
 from tests.recommendations.conftest import HEALTHY, T0, unit_of
 
 

@@ -1,7 +1,7 @@
 /**
  * Funding criteria for people: each criterion's current and required values and the distance
  * between them, in the criterion's unit (money from minor units, ratios as percentages,
- * months, a coefficient of variation), as app/metrics/funding.py states them.
+ * months, a coefficient of variation), as app/metrics/readiness/funding.py states them.
  */
 import type { Schemas } from "./api";
 import { formatPercent } from "./format";
@@ -11,7 +11,7 @@ export type FundingOption = Schemas["FundingOption"];
 export type Criterion = Schemas["Criterion"];
 
 // Criteria that are limits (the value must stay under them); every other one is a minimum.
-// The dispute ratio must be strictly below its limit (funding.py `_disputes`).
+// The dispute ratio must be strictly below its limit (readiness/funding.py `_disputes`).
 const LIMITS: Record<string, "<" | "≤"> = {
   worst_dispute_ratio: "<",
   volatility_monthly_cv: "≤",

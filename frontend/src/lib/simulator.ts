@@ -1,8 +1,8 @@
 /**
  * The what-if simulator's inputs: which score metrics each one drives, today's value, the
- * bounds the API accepts (app/metrics/scoring.py METRIC_RULES, published in the OpenAPI schema
- * of SimulateRequest.overrides), and the conversion between what the founder types (percent,
- * money in major units) and what the API takes (fractions, minor units).
+ * bounds the API accepts (app/metrics/readiness/inputs.py METRIC_RULES, published in the
+ * OpenAPI schema of SimulateRequest.overrides), and the conversion between what the founder
+ * types (percent, money in major units) and what the API takes (fractions, minor units).
  */
 import type { Schemas } from "./api";
 import { minorUnitExponent } from "./money";
@@ -27,7 +27,7 @@ export interface SimulatorInput {
   sliderStep: number;
 }
 
-// The API's bounds (scoring.py): ratios and shares 0..1, growth -1..1e6 (a business cannot
+// The API's bounds (readiness/inputs.py): ratios and shares 0..1, growth -1..1e6 (a business cannot
 // shrink by more than 100%), other numbers 0..1e6, money 0..2^53-1 minor units.
 const RATIO = { min: 0, max: 1 };
 const MONEY = { min: 0, max: 2 ** 53 - 1 };

@@ -9,13 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.metrics.scoring import (
-    INSUFFICIENT_HISTORY_DAYS,
-    METRIC_RULES,
-    ReadinessInputs,
-    ReadinessResult,
-    compute_readiness,
-)
+from app.metrics.readiness.inputs import METRIC_RULES, ReadinessInputs
+from app.metrics.readiness.model import INSUFFICIENT_HISTORY_DAYS
+from app.metrics.readiness.results import ReadinessResult
+from app.metrics.readiness.scoring import compute_readiness
 
 # database=None: don't leave a .hypothesis folder in the repository.
 PROPERTY_SETTINGS = settings(max_examples=100, database=None, deadline=None)

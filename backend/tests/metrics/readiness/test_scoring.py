@@ -8,19 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from app.metrics.scoring import (
-    COMPONENTS,
+from app.metrics.readiness.inputs import (
     METRIC_RULES,
     OVERRIDABLE_METRICS,
     InvalidOverridesError,
     ReadinessInputs,
-    compute_readiness,
-    format_money,
-    format_percent,
-    interpolate,
     validate_overrides,
 )
-from app.metrics.simulation import impact_of, simulate
+from app.metrics.readiness.model import COMPONENTS
+from app.metrics.readiness.scoring import compute_readiness, interpolate
+from app.metrics.readiness.simulation import impact_of, simulate
 
 HEALTHY_SAAS = ReadinessInputs(
     days_of_history=900,
@@ -300,18 +297,6 @@ def test_money_thresholds_apply_numerically_to_the_business_currency() -> None:
 def test_zero_decimal_currency_has_no_minor_unit() -> None:
     yen = dataclasses.replace(HEALTHY_SAAS, avg_monthly_revenue_3m=42_000)
     assert compute_readiness(yen, "jpy").components["revenue"].display == "¥42,000/month"
-    assert format_money(1_234_000, "sek") == "12,340 SEK"
-    assert format_money(-50_000, "usd") == "-$500"
-
-
-def test_percent_formatting() -> None:
-    assert format_percent(0.0065) == "0.65%"
-    assert format_percent(0.018) == "1.8%"
-    assert format_percent(0.01) == "1%"
-    assert format_percent(0.123) == "12%"
-    assert format_percent(0.0) == "0%"
-    assert format_percent(0.05, signed=True) == "+5%"
-    assert format_percent(-0.35, signed=True) == "-35%"
 
 
 # --- inputs

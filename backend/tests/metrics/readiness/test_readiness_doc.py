@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from app.metrics import scoring, series
-from app.metrics.funding import FUNDING_CRITERIA
-from app.metrics.scoring import COMPONENTS, TIER_MIN_ELIGIBLE, TIERS
+from app.metrics import series
+from app.metrics.readiness import model
+from app.metrics.readiness.funding import FUNDING_CRITERIA
+from app.metrics.readiness.model import COMPONENTS, TIER_MIN_ELIGIBLE, TIERS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "knowledge" / "readiness-score-explained.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "knowledge" / "readiness-score-explained.md"
 
 _NUMBER = re.compile(r"(?P<sign>[-+])?\s*[$€£¥]?(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<pct>%)?")
 _KEY = re.compile(r"^`([^`]+)`")
@@ -106,7 +107,7 @@ def _expected_curves() -> dict[str, tuple[float | None, tuple[tuple[float, float
             expected[f"{key}.score_cap"] = (None, spec.score_cap)
         if spec.ceiling is not None:
             expected[f"{key}.{spec.ceiling.metric}.ceiling"] = (None, spec.ceiling.points)
-    expected["overall.revenue_decline_cap"] = (None, scoring.DECLINE_CAP)
+    expected["overall.revenue_decline_cap"] = (None, model.DECLINE_CAP)
     return expected
 
 
@@ -133,7 +134,7 @@ def test_tiers_match(tables: dict[str, dict[str, dict[str, str]]]) -> None:
         needed = parse_number(rows[name]["eligible products needed"])
         assert needed == TIER_MIN_ELIGIBLE.get(name, 0), name
     insufficient = rows["insufficient_data"]["score range"]
-    assert parse_number(insufficient) == scoring.INSUFFICIENT_HISTORY_DAYS
+    assert parse_number(insufficient) == model.INSUFFICIENT_HISTORY_DAYS
 
 
 def test_model_constants_match(tables: dict[str, dict[str, dict[str, str]]]) -> None:
@@ -153,14 +154,14 @@ def test_model_constants_match(tables: dict[str, dict[str, dict[str, str]]]) -> 
     }
     assert set(rows) == expected
     for name in expected:
-        value = getattr(scoring, name, None)
+        value = getattr(model, name, None)
         value = getattr(series, name) if value is None else value
         assert _close(parse_number(rows[name]["value"]), value), name
 
 
 def test_model_months_agree_with_the_series_figures() -> None:
-    assert scoring.GROWTH_YOY_MIN_MONTHS == series.YOY_MIN_MONTHS
-    assert scoring.CONSISTENCY_MIN_MONTHS == series.TREND_MIN_MONTHS
+    assert model.GROWTH_YOY_MIN_MONTHS == series.YOY_MIN_MONTHS
+    assert model.CONSISTENCY_MIN_MONTHS == series.TREND_MIN_MONTHS
 
 
 def test_funding_criteria_match(tables: dict[str, dict[str, dict[str, str]]]) -> None:

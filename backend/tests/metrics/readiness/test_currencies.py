@@ -9,15 +9,11 @@ import dataclasses
 import pytest
 
 from app.core.iso import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES, minor_per_major
-from app.metrics.scoring import (
-    ReadinessInputs,
-    compute_readiness,
-    format_money,
-    to_major,
-    to_minor,
-)
+from app.core.money import format_money, to_major, to_minor
+from app.metrics.readiness.inputs import ReadinessInputs
+from app.metrics.readiness.scoring import compute_readiness
 from tests.metrics.monthly import inputs_for_months
-from tests.metrics.test_scoring import HEALTHY_SAAS
+from tests.metrics.readiness.test_scoring import HEALTHY_SAAS
 
 # (currency, minor units per major unit)
 CLASSES = [("jpy", 1), ("usd", 100), ("kwd", 1000)]

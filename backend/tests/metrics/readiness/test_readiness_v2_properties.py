@@ -13,16 +13,13 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from app.metrics.scoring import (
-    COMPONENTS,
-    TIER_MIN_ELIGIBLE,
-    ReadinessResult,
-    component_score,
-    compute_readiness,
-)
-from app.metrics.simulation import simulate
+from app.metrics.readiness.inputs import METRIC_RULES, OVERRIDABLE_METRICS
+from app.metrics.readiness.model import COMPONENTS, TIER_MIN_ELIGIBLE
+from app.metrics.readiness.results import ReadinessResult
+from app.metrics.readiness.scoring import component_score, compute_readiness
+from app.metrics.readiness.simulation import simulate
 from tests.metrics.monthly import inputs_for_months
-from tests.metrics.test_scoring_properties import (
+from tests.metrics.readiness.test_scoring_properties import (
     CURRENCIES,
     INPUTS,
     PROPERTY_SETTINGS,
@@ -121,8 +118,6 @@ def test_the_tier_rule_always_holds(inputs: Any, currency: str) -> None:
 @PROPERTY_SETTINGS
 @given(data=st.data(), inputs=INPUTS, currency=CURRENCIES)
 def test_the_tier_rule_holds_for_what_ifs(data: st.DataObject, inputs: Any, currency: str) -> None:
-    from app.metrics.scoring import METRIC_RULES, OVERRIDABLE_METRICS
-
     names = data.draw(st.lists(st.sampled_from(OVERRIDABLE_METRICS), min_size=1, max_size=4))
     overrides: dict[str, Any] = {}
     for name in names:

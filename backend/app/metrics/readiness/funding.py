@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from app.metrics.scoring import (
+from app.core.money import format_major, format_money, to_minor
+from app.core.text import format_percent, plural
+from app.metrics.readiness.derived import revenue_growth, worst_dispute_ratio
+from app.metrics.readiness.inputs import ReadinessInputs
+from app.metrics.readiness.model import (
     BANK_MIN_ANNUAL_REVENUE,
     LIGHTER_MIN_AVG_MONTHLY_REVENUE,
     MC_ECP_MONITORED_RATIO,
@@ -23,29 +27,8 @@ from app.metrics.scoring import (
     STRIPE_CAPITAL_MIN_MONTHS,
     SUSTAINED_DECLINE,
     VDMP_EARLY_WARNING_RATIO,
-    Criterion,
-    FundingOption,
-    FundingType,
-    ReadinessInputs,
-    UnmetCriterion,
-    format_major,
-    format_money,
-    format_percent,
-    plural,
-    revenue_growth,
-    to_minor,
-    worst_dispute_ratio,
 )
-
-__all__ = [
-    "FUNDING_CRITERIA",
-    "Criterion",
-    "FundingOption",
-    "FundingSpec",
-    "UnmetCriterion",
-    "evaluate_funding_options",
-]
-
+from app.metrics.readiness.results import Criterion, FundingOption, FundingType, UnmetCriterion
 
 # One customer bringing more than half the revenue: a lender repaid from revenue (or cash
 # flow) would lose half its repayment with that client. Vaultra heuristic; RBF providers and

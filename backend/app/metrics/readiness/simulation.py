@@ -6,12 +6,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from app.metrics.scoring import (
-    ReadinessInputs,
-    ReadinessResult,
-    compute_readiness,
-    validate_overrides,
-)
+from app.metrics.readiness.inputs import ReadinessInputs, validate_overrides
+from app.metrics.readiness.results import ReadinessResult
+from app.metrics.readiness.scoring import compute_readiness
 
 
 def simulate(

@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
-from app.metrics.funding import FUNDING_CRITERIA, FundingOption, evaluate_funding_options
-from app.metrics.scoring import ReadinessInputs, compute_readiness
+from app.metrics.readiness.funding import FUNDING_CRITERIA, evaluate_funding_options
+from app.metrics.readiness.inputs import ReadinessInputs
+from app.metrics.readiness.results import FundingOption
+from app.metrics.readiness.scoring import compute_readiness
 
 # Just clears every measurable criterion of every product.
 QUALIFIES_FOR_ALL = ReadinessInputs(
