@@ -22,7 +22,11 @@ from typing import Any
 
 from app.core.money import to_minor
 from app.metrics import series
-from app.metrics.readiness.model import RBF_MIN_MONTHLY_REVENUE
+from app.metrics.readiness.model import (
+    GROWTH_MIN_MONTHS,
+    GROWTH_QOQ_MIN_MONTHS,
+    RBF_MIN_MONTHLY_REVENUE,
+)
 from app.metrics.rollup import DayRollup
 from app.stripe.ledger import CustomerFigures
 
@@ -206,11 +210,11 @@ def compute_snapshot_metrics(
     )
 
     growth_mom = None
-    if len(full) >= 2:
+    if len(full) >= GROWTH_MIN_MONTHS:
         growth_mom = _growth(monthly[full[0]].net, monthly[full[1]].net)
     out.add("growth_mom", growth_mom, interval(months[1], month_end(months[0])), "ratio")
     growth_3m = None
-    if len(full) >= 6:
+    if len(full) >= GROWTH_QOQ_MIN_MONTHS:
         growth_3m = _growth(
             sum(monthly[m].net for m in full[:3]), sum(monthly[m].net for m in full[3:6])
         )

@@ -23,8 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-# Same 3 months a year earlier: 12 + 3 full months.
-YOY_MIN_MONTHS: Final = 15
 # About two cycles: with one, a season and a trend look the same. 22 months see 10 of the 12
 # calendar months twice (a business two years old has 23 or 24 complete months).
 SEASONALITY_MIN_MONTHS: Final = 22

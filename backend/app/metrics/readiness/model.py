@@ -51,7 +51,9 @@ INSUFFICIENT_HISTORY_DAYS: Final = 90
 # metrics; a component without its key metric weighs 0 and its weight goes to the others in
 # proportion (never "helps": 1.0 scored the six-week store's consistency 80 on no data).
 MISSING_COMPONENT_WEIGHT: Final = 0.0
-# Months of full data each component needs before it is scored.
+# Months of full data each component, and each growth comparison, needs (the metrics are
+# computed only once they exist: app/metrics/calculations.py). Year over year: the same 3
+# months a year earlier, 12 + 3.
 CONSISTENCY_MIN_MONTHS: Final = 6
 GROWTH_MIN_MONTHS: Final = 2
 GROWTH_QOQ_MIN_MONTHS: Final = 6

@@ -160,7 +160,11 @@ def test_model_constants_match(tables: dict[str, dict[str, dict[str, str]]]) -> 
 
 
 def test_model_months_agree_with_the_series_figures() -> None:
-    assert model.GROWTH_YOY_MIN_MONTHS == series.YOY_MIN_MONTHS
+    """The explanations promise year-over-year growth at GROWTH_YOY_MIN_MONTHS: it exists
+    from exactly that many complete months."""
+    months = model.GROWTH_YOY_MIN_MONTHS
+    assert series.growth_yoy([100] * (months - 1)) is None
+    assert series.growth_yoy([100] * months) == 0
     assert model.CONSISTENCY_MIN_MONTHS == series.TREND_MIN_MONTHS
 
 
