@@ -16,7 +16,9 @@ embedded signature is intact.
 import io
 import json
 import re
+import time
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from threading import Lock
 from typing import Any, Literal
@@ -34,10 +36,14 @@ _MARGIN_TEXT = (
     re.compile(r"Page \d+ of \d+"),
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# Frozen reports never change, so their PDFs are cached: (share id, size) -> bytes. 64 entries
-# of ~60 KB each at most ~4 MB per process.
+# Frozen reports never change, so their PDFs are cached: (share id, size) -> (made at, bytes).
+# 64 entries of ~60 KB each at most ~4 MB per process. A revoked or deleted share's copy is
+# dropped at once in the process that revoked it (`forget`), and in the others within
+# _CACHE_SECONDS: no business data outlives its deletion by more than that in memory.
 _CACHE_ENTRIES = 64
-_cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_CACHE_SECONDS = 600.0
+_cache: OrderedDict[tuple[str, str], tuple[float, bytes]] = OrderedDict()
+_clock = time.monotonic
 _cache_lock = Lock()
 _render_lock = Lock()
 
@@ -64,23 +70,43 @@ def render_pdf(
     return pdf
 
 
+def _fresh(key: tuple[str, str]) -> bytes | None:
+    """The cached PDF for `key`, unless it is missing or expired (call with _cache_lock)."""
+    entry = _cache.get(key)
+    if entry is None:
+        return None
+    made_at, pdf = entry
+    if _clock() - made_at > _CACHE_SECONDS:
+        del _cache[key]
+        return None
+    _cache.move_to_end(key)
+    return pdf
+
+
 def cached_pdf(key: tuple[str, str], make: Any) -> bytes:
     with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+        if (pdf := _fresh(key)) is not None:
+            return pdf
     # One render at a time per process: Pango and fontconfig are not safe to drive from two
     # threads at once, and a second request for the same report then finds it cached.
     with _render_lock:
         with _cache_lock:
-            if key in _cache:
-                return _cache[key]
-        pdf: bytes = make()
+            if (pdf := _fresh(key)) is not None:
+                return pdf
+        made: bytes = make()
     with _cache_lock:
-        _cache[key] = pdf
+        _cache[key] = (_clock(), made)
         while len(_cache) > _CACHE_ENTRIES:
             _cache.popitem(last=False)
-    return pdf
+    return made
+
+
+def forget(share_ids: Iterable[str]) -> None:
+    """Drop the cached PDFs of these shares (revoked or deleted), in every page size."""
+    gone = set(share_ids)
+    with _cache_lock:
+        for key in [key for key in _cache if key[0] in gone]:
+            del _cache[key]
 
 
 def clear_cache() -> None:

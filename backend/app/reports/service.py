@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import security
 from app.core.config import Settings
-from app.core.db import utcnow
+from app.core.db import after_commit, utcnow
 from app.metrics import service as metrics_service
 from app.metrics.exceptions import ReadinessNotComputed
 from app.metrics.schemas import Granularity
+from app.reports import pdf
 from app.reports.exceptions import ReportNotReady, ShareGone, ShareNotFound
 from app.reports.models import ReportAudit, ReportShare
 from app.reports.schemas import Section, ShareCreate, ShareRead, ShareStatus
@@ -314,6 +315,7 @@ async def revoke_share(session: AsyncSession, share: ReportShare, client: str) -
         share.revoked_at = at
         session.add(ReportAudit(share_id=share.id, at=at, action="revoke", client_hash=client))
         await session.flush()
+        _forget_pdfs_after_commit(session, [share.id])
     return share
 
 
@@ -460,12 +462,22 @@ def _verdict(
     )
 
 
+def _forget_pdfs_after_commit(session: AsyncSession, share_ids: list[uuid.UUID]) -> None:
+    async def forget() -> None:
+        pdf.forget(str(share_id) for share_id in share_ids)
+
+    after_commit(session, forget)
+
+
 async def delete_business_data(session: AsyncSession, business_id: uuid.UUID) -> None:
     """Every share of a business and its audit trail (teams' business deletion): the links
-    then answer as unknown, and their cached PDFs can no longer be reached."""
+    then answer as unknown, and their cached PDFs are dropped (`pdf.forget`: at once in this
+    process, within its cache lifetime in the others)."""
     shares = select(ReportShare.id).where(ReportShare.business_id == business_id)
+    share_ids = list(await session.scalars(shares))
     await session.execute(delete(ReportAudit).where(ReportAudit.share_id.in_(shares)))
     await session.execute(delete(ReportShare).where(ReportShare.business_id == business_id))
+    _forget_pdfs_after_commit(session, share_ids)
 
 
 async def delete_user_data(session: AsyncSession, user_id: uuid.UUID) -> None:
